@@ -1,0 +1,8 @@
+//! The Odin agent: runs on an access point, gives every client its own
+//! light virtual access point (LVAP), and takes orders from the controller.
+//!
+//! * [`lvap`]: the per-client state machine (sans-IO).
+//! * [`time`]: time as a value, for the state machines.
+
+pub mod lvap;
+pub mod time;

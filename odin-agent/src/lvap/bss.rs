@@ -1,0 +1,328 @@
+//! The access-point side of an LVAP: what its BSS advertises, and the
+//! frames it sends (beacon template, probe response, authentication and
+//! association responses).
+
+use odin_wire::ie::{
+    ElementRepr, HtCapabilities, HtOperation, RateSet, VhtCapabilities, VhtOperation, Wmm, WmmAc,
+    WmmParameter,
+};
+
+/// 802.11g rates in 500 kb/s units; 1, 2, 5.5 and 11 Mb/s basic (0x80).
+const DEFAULT_RATES: [u8; 12] = [0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108];
+use odin_wire::ieee80211::{
+    capability, AssocRespRepr, AuthAlgorithm, AuthRepr, BeaconRepr, MgmtBody, MgmtHeader, MgmtRepr,
+    ReasonCode, StatusCode,
+};
+use odin_wire::{MacAddr, Result};
+
+/// What one LVAP's BSS advertises. Every LVAP of an agent usually shares
+/// one of these per radio; only the BSSID differs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BssConfig {
+    /// The network name, as bytes.
+    pub ssid: Vec<u8>,
+    /// The primary channel number.
+    pub channel: u8,
+    /// Beacon interval in TU.
+    pub beacon_interval: u16,
+    /// DTIM period in beacon intervals.
+    pub dtim_period: u8,
+    /// Rates in 500 kb/s units; the basic ones carry the 0x80 bit.
+    pub rates: RateSet,
+    /// Short preamble allowed (2.4 GHz).
+    pub short_preamble: bool,
+    /// Short slot time in use (2.4 GHz without 802.11b stations).
+    pub short_slot_time: bool,
+    /// HT (802.11n), when the radio does it.
+    pub ht: Option<(HtCapabilities, HtOperation)>,
+    /// VHT (802.11ac), when the radio does it (requires HT).
+    pub vht: Option<(VhtCapabilities, VhtOperation)>,
+    /// The WMM parameter element to advertise, when WMM is on.
+    pub wmm: Option<Wmm>,
+    /// Our extended capabilities element body, if any.
+    pub extended_capabilities: Option<Vec<u8>>,
+    /// Largest listen interval accepted at association.
+    pub max_listen_interval: u16,
+}
+
+/// A beacon split the way nl80211's START_AP wants it: the head (MAC
+/// header, fixed fields, SSID, rates, DS parameter set) and the tail
+/// (everything after the TIM, which the kernel inserts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeaconTemplate {
+    /// Header through the DS parameter set.
+    pub head: Vec<u8>,
+    /// Elements after the TIM.
+    pub tail: Vec<u8>,
+}
+
+impl BssConfig {
+    /// An open 802.11g BSS on a 2.4 GHz `channel` with hostapd's defaults:
+    /// beacon interval 100 TU, DTIM period 2, rates 1-54 Mb/s with 1, 2, 5.5
+    /// and 11 basic, short preamble and slot time, WMM with hostapd's
+    /// default parameters; no HT or VHT (the radio's capabilities add them).
+    pub fn new(ssid: &[u8], channel: u8) -> BssConfig {
+        BssConfig {
+            ssid: ssid.to_vec(),
+            channel,
+            beacon_interval: 100,
+            dtim_period: 2,
+            // A constant that parses (tested below).
+            rates: RateSet::from_bytes(&DEFAULT_RATES).unwrap_or_default(),
+            short_preamble: true,
+            short_slot_time: true,
+            ht: None,
+            vht: None,
+            wmm: Some(Wmm::Parameter(WmmParameter {
+                version: 1,
+                qos_info: 0,
+                reserved: 0,
+                ac: [
+                    // ACI/AIFSN, ECWmin|ECWmax<<4, TXOP in 32 us: BE, BK, VI, VO.
+                    WmmAc {
+                        aci_aifsn: 0x03,
+                        ecw: 0xa4,
+                        txop_limit: 0,
+                    },
+                    WmmAc {
+                        aci_aifsn: 0x27,
+                        ecw: 0xa4,
+                        txop_limit: 0,
+                    },
+                    WmmAc {
+                        aci_aifsn: 0x42,
+                        ecw: 0x43,
+                        txop_limit: 94,
+                    },
+                    WmmAc {
+                        aci_aifsn: 0x62,
+                        ecw: 0x32,
+                        txop_limit: 47,
+                    },
+                ],
+            })),
+            extended_capabilities: None,
+            max_listen_interval: 65535,
+        }
+    }
+
+    /// The capability information field we send.
+    pub fn capabilities(&self) -> u16 {
+        let mut caps = capability::ESS;
+        if self.short_preamble {
+            caps |= capability::SHORT_PREAMBLE;
+        }
+        if self.short_slot_time {
+            caps |= capability::SHORT_SLOT_TIME;
+        }
+        caps
+    }
+
+    fn push(out: &mut Vec<u8>, element: Option<ElementRepr<'_>>) -> Result<()> {
+        match element {
+            Some(e) => e.emit_to_vec(out),
+            None => Ok(()),
+        }
+    }
+
+    /// SSID, supported rates, DS parameter set: the elements before the TIM.
+    fn head_elements(&self, out: &mut Vec<u8>) -> Result<()> {
+        ElementRepr::Ssid(&self.ssid).emit_to_vec(out)?;
+        Self::push(out, self.rates.supported_element())?;
+        ElementRepr::DsParams {
+            channel: self.channel,
+        }
+        .emit_to_vec(out)
+    }
+
+    /// Elements after the TIM: extended rates, HT, extended capabilities,
+    /// VHT, WMM.
+    fn tail_elements(&self, out: &mut Vec<u8>) -> Result<()> {
+        Self::push(out, self.rates.extended_element())?;
+        if let Some((cap, op)) = &self.ht {
+            ElementRepr::HtCapabilities(*cap).emit_to_vec(out)?;
+            ElementRepr::HtOperation(*op).emit_to_vec(out)?;
+        }
+        if let Some(ext) = &self.extended_capabilities {
+            ElementRepr::ExtendedCapabilities(ext).emit_to_vec(out)?;
+        }
+        if let (Some(_), Some((cap, op))) = (&self.ht, &self.vht) {
+            ElementRepr::VhtCapabilities(*cap).emit_to_vec(out)?;
+            ElementRepr::VhtOperation(*op).emit_to_vec(out)?;
+        }
+        if let Some(wmm) = &self.wmm {
+            ElementRepr::Wmm(*wmm).emit_to_vec(out)?;
+        }
+        Ok(())
+    }
+
+    /// The beacon for `bssid`, split into head and tail.
+    pub fn beacon(&self, bssid: MacAddr) -> Result<BeaconTemplate> {
+        let mut elements = Vec::with_capacity(64);
+        self.head_elements(&mut elements)?;
+        let repr = MgmtRepr {
+            header: MgmtHeader::new(MacAddr::BROADCAST, bssid, bssid),
+            body: MgmtBody::Beacon(BeaconRepr {
+                timestamp: 0,
+                beacon_interval: self.beacon_interval,
+                capabilities: self.capabilities(),
+                elements: &elements,
+            }),
+        };
+        let head = repr.to_vec()?;
+        let mut tail = Vec::with_capacity(96);
+        self.tail_elements(&mut tail)?;
+        Ok(BeaconTemplate { head, tail })
+    }
+
+    /// A probe response from `bssid` to `da`: the beacon's elements without
+    /// the TIM.
+    pub fn probe_response(&self, bssid: MacAddr, da: MacAddr) -> Result<Vec<u8>> {
+        let mut elements = Vec::with_capacity(160);
+        self.head_elements(&mut elements)?;
+        self.tail_elements(&mut elements)?;
+        MgmtRepr {
+            header: MgmtHeader::new(da, bssid, bssid),
+            body: MgmtBody::ProbeResp(BeaconRepr {
+                timestamp: 0,
+                beacon_interval: self.beacon_interval,
+                capabilities: self.capabilities(),
+                elements: &elements,
+            }),
+        }
+        .to_vec()
+    }
+
+    /// An authentication response.
+    pub fn auth_response(
+        bssid: MacAddr,
+        da: MacAddr,
+        algorithm: AuthAlgorithm,
+        transaction: u16,
+        status: StatusCode,
+    ) -> Result<Vec<u8>> {
+        MgmtRepr {
+            header: MgmtHeader::new(da, bssid, bssid),
+            body: MgmtBody::Auth(AuthRepr {
+                algorithm,
+                transaction,
+                status,
+                rest: &[],
+            }),
+        }
+        .to_vec()
+    }
+
+    /// A (re)association response. On success, `station` says what the
+    /// client supports so that HT, VHT and WMM are answered only when both
+    /// sides do them.
+    pub fn assoc_response(
+        &self,
+        bssid: MacAddr,
+        da: MacAddr,
+        reassociation: bool,
+        status: StatusCode,
+        aid: u16,
+        station: Option<&AssocFeatures>,
+    ) -> Result<Vec<u8>> {
+        let mut elements = Vec::with_capacity(96);
+        Self::push(&mut elements, self.rates.supported_element())?;
+        Self::push(&mut elements, self.rates.extended_element())?;
+        if let Some(sta) = station {
+            if let (true, Some((cap, op))) = (sta.ht, &self.ht) {
+                ElementRepr::HtCapabilities(*cap).emit_to_vec(&mut elements)?;
+                ElementRepr::HtOperation(*op).emit_to_vec(&mut elements)?;
+            }
+            if let Some(ext) = &self.extended_capabilities {
+                ElementRepr::ExtendedCapabilities(ext).emit_to_vec(&mut elements)?;
+            }
+            if let (true, Some((cap, op))) = (sta.vht, &self.vht) {
+                ElementRepr::VhtCapabilities(*cap).emit_to_vec(&mut elements)?;
+                ElementRepr::VhtOperation(*op).emit_to_vec(&mut elements)?;
+            }
+            if let (true, Some(wmm)) = (sta.wmm, &self.wmm) {
+                ElementRepr::Wmm(*wmm).emit_to_vec(&mut elements)?;
+            }
+        }
+        let resp = AssocRespRepr {
+            capabilities: self.capabilities(),
+            status,
+            aid,
+            elements: &elements,
+        };
+        let body = if reassociation {
+            MgmtBody::ReassocResp(resp)
+        } else {
+            MgmtBody::AssocResp(resp)
+        };
+        MgmtRepr {
+            header: MgmtHeader::new(da, bssid, bssid),
+            body,
+        }
+        .to_vec()
+    }
+
+    /// A deauthentication or disassociation frame from `bssid` to `da`.
+    pub fn goodbye(
+        bssid: MacAddr,
+        da: MacAddr,
+        deauth: bool,
+        reason: ReasonCode,
+    ) -> Result<Vec<u8>> {
+        let body = if deauth {
+            MgmtBody::Deauth {
+                reason,
+                elements: &[],
+            }
+        } else {
+            MgmtBody::Disassoc {
+                reason,
+                elements: &[],
+            }
+        };
+        MgmtRepr {
+            header: MgmtHeader::new(da, bssid, bssid),
+            body,
+        }
+        .to_vec()
+    }
+}
+
+/// Which optional features both sides agreed on at association.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AssocFeatures {
+    /// HT in use.
+    pub ht: bool,
+    /// VHT in use.
+    pub vht: bool,
+    /// WMM in use.
+    pub wmm: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_bss_is_hostapd_like() {
+        let bss = BssConfig::new(b"odin", 1);
+        assert_eq!(bss.rates.as_bytes(), &DEFAULT_RATES);
+        assert_eq!(bss.capabilities(), 0x0421);
+        let beacon = bss.beacon(MacAddr([2, 0, 0, 0, 0, 1])).unwrap();
+        // hostapd 2.10's WMM parameter element with its default parameters.
+        let wmm = [
+            0xdd, 0x18, 0x00, 0x50, 0xf2, 0x02, 0x01, 0x01, 0x00, 0x00, 0x03, 0xa4, 0x00, 0x00,
+            0x27, 0xa4, 0x00, 0x00, 0x42, 0x43, 0x5e, 0x00, 0x62, 0x32, 0x2f, 0x00,
+        ];
+        assert_eq!(
+            beacon.tail,
+            [&[0x32, 0x04, 0x30, 0x48, 0x60, 0x6c][..], &wmm].concat()
+        );
+    }
+
+    #[test]
+    fn an_ssid_too_long_to_send_is_an_error() {
+        let bss = BssConfig::new(&[b'x'; 33], 1);
+        assert_eq!(bss.beacon(MacAddr::ZERO), Err(odin_wire::Error::BadLength));
+    }
+}
