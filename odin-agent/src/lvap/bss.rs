@@ -3,7 +3,7 @@
 //! association responses).
 
 use odin_wire::ie::{
-    ElementRepr, HtCapabilities, HtOperation, RateSet, VhtCapabilities, VhtOperation, Wmm, WmmAc,
+    ElementRepr, HtCapabilities, HtOperation, RateSet, VhtCapabilities, VhtOperation, Wmm,
     WmmParameter,
 };
 
@@ -73,34 +73,7 @@ impl BssConfig {
             short_slot_time: true,
             ht: None,
             vht: None,
-            wmm: Some(Wmm::Parameter(WmmParameter {
-                version: 1,
-                qos_info: 0,
-                reserved: 0,
-                ac: [
-                    // ACI/AIFSN, ECWmin|ECWmax<<4, TXOP in 32 us: BE, BK, VI, VO.
-                    WmmAc {
-                        aci_aifsn: 0x03,
-                        ecw: 0xa4,
-                        txop_limit: 0,
-                    },
-                    WmmAc {
-                        aci_aifsn: 0x27,
-                        ecw: 0xa4,
-                        txop_limit: 0,
-                    },
-                    WmmAc {
-                        aci_aifsn: 0x42,
-                        ecw: 0x43,
-                        txop_limit: 94,
-                    },
-                    WmmAc {
-                        aci_aifsn: 0x62,
-                        ecw: 0x32,
-                        txop_limit: 47,
-                    },
-                ],
-            })),
+            wmm: Some(Wmm::Parameter(WmmParameter::hostapd_default(0))),
             extended_capabilities: None,
             max_listen_interval: 65535,
         }
