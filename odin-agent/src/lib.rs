@@ -4,5 +4,7 @@
 //! * [`lvap`]: the per-client state machine (sans-IO).
 //! * [`time`]: time as a value, for the state machines.
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lvap;
 pub mod time;

@@ -25,6 +25,8 @@ mod macros;
 mod error;
 mod mac;
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ie;
 pub mod ieee80211;
 pub mod radiotap;
