@@ -461,3 +461,53 @@ fn parse_body(subtype: MgmtSubtype, payload: &[u8]) -> Result<MgmtBody<'_>> {
         }
     })
 }
+
+/// One line for logs: subtype, addresses, the fields that matter and the
+/// SSID (escaped: SSIDs are bytes).
+impl core::fmt::Display for MgmtRepr<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let h = &self.header;
+        write!(
+            f,
+            "{:?} {} -> {} bssid {} seq {}",
+            self.body.subtype(),
+            h.sa,
+            h.da,
+            h.bssid,
+            h.seq.number
+        )?;
+        match self.body {
+            MgmtBody::Auth(a) => write!(
+                f,
+                " alg {:?} trans {} status {:?}",
+                a.algorithm, a.transaction, a.status
+            )?,
+            MgmtBody::AssocReq(r) | MgmtBody::ReassocReq { req: r, .. } => {
+                write!(f, " listen {}", r.listen_interval)?
+            }
+            MgmtBody::AssocResp(r) | MgmtBody::ReassocResp(r) => {
+                write!(f, " status {:?} aid {}", r.status, r.aid)?
+            }
+            MgmtBody::Disassoc { reason, .. } | MgmtBody::Deauth { reason, .. } => {
+                write!(f, " reason {reason:?}")?
+            }
+            MgmtBody::Action(a) | MgmtBody::ActionNoAck(a) => write!(f, " {a:?}")?,
+            MgmtBody::Beacon(_) | MgmtBody::ProbeReq(_) | MgmtBody::ProbeResp(_) => {}
+        }
+        let ssid = self
+            .body
+            .elements()
+            .and_then(|region| ie::ParsedElements::parse(region).ok())
+            .and_then(|elems| elems.ssid);
+        if let Some(ssid) = ssid {
+            f.write_str(" ssid \"")?;
+            for &b in ssid {
+                for c in core::ascii::escape_default(b) {
+                    write!(f, "{}", char::from(c))?;
+                }
+            }
+            f.write_str("\"")?;
+        }
+        Ok(())
+    }
+}
