@@ -2,9 +2,11 @@
 //! light virtual access point (LVAP), and takes orders from the controller.
 //!
 //! * [`lvap`]: the per-client state machine (sans-IO).
+//! * [`radio`]: the radio backend boundary (commands and events).
 //! * [`time`]: time as a value, for the state machines.
 
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lvap;
+pub mod radio;
 pub mod time;

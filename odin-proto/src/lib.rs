@@ -1,11 +1,17 @@
 //! Types shared by the Odin agent and controller.
 //!
-//! Today: the complete state of a client station served by an LVAP
-//! ([`StationState`]), which an agent exports and another imports when the
-//! controller migrates the LVAP. The agent-controller wire protocol (hello,
-//! capabilities, LVAP commands, statistics, subscriptions) is built on these
-//! types next.
+//! * [`msg`]: the messages (hello, capabilities, heartbeat, clients heard,
+//!   LVAP commands and events, statistics, subscriptions, results).
+//! * [`codec`]: length-prefixed JSON frames with a size limit, sans-IO, and
+//!   a `tokio_util` codec.
+//! * [`auth`]: the HMAC challenge-response that proves the shared secret
+//!   both ways without sending it.
+//! * [`StationState`]: the complete state of a client that a migration
+//!   carries from one agent to another.
 
+pub mod auth;
+pub mod codec;
+pub mod msg;
 mod station;
 
 pub use odin_wire::MacAddr;

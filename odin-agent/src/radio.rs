@@ -1,0 +1,170 @@
+//! The boundary between the agent and a radio: commands the agent gives,
+//! events the radio reports. Every backend (nl80211 on real and hwsim
+//! radios, the simulated medium in [`crate::sim`]) implements [`Radio`].
+
+use std::time::Duration;
+
+use odin_proto::{msg::RadioInfo, StationFlags, StationState};
+use odin_wire::MacAddr;
+
+use crate::lvap::BeaconTemplate;
+
+/// What the agent asks of a radio. `bssid` names the LVAP's AP interface.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RadioCmd {
+    /// Create the AP interface for `bssid` (if needed) and start beaconing.
+    StartAp {
+        /// The BSSID (the interface's address).
+        bssid: MacAddr,
+        /// Beacon head and tail.
+        beacon: BeaconTemplate,
+        /// SSID.
+        ssid: Vec<u8>,
+        /// Beacon interval, TU.
+        beacon_interval: u16,
+        /// DTIM period.
+        dtim_period: u8,
+    },
+    /// Stop beaconing and delete the interface.
+    StopAp {
+        /// The BSSID.
+        bssid: MacAddr,
+    },
+    /// Transmit a management frame from `bssid`'s interface.
+    SendFrame {
+        /// The interface.
+        bssid: MacAddr,
+        /// The frame, without FCS.
+        frame: Vec<u8>,
+        /// Report the transmit status with this cookie.
+        cookie: Option<u64>,
+    },
+    /// NEW_STATION.
+    AddStation {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        state: StationState,
+    },
+    /// SET_STATION with the association parameters.
+    UpdateStation {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        state: StationState,
+    },
+    /// SET_STATION with flags only.
+    SetStationFlags {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        sta: MacAddr,
+        /// The flags.
+        flags: StationFlags,
+    },
+    /// DEL_STATION.
+    RemoveStation {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        sta: MacAddr,
+    },
+    /// GET_STATION; answered with [`RadioEvent::StationInfo`].
+    QueryStation {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        sta: MacAddr,
+    },
+    /// PROBE_CLIENT: a null frame; answered with [`RadioEvent::TxStatus`].
+    PollClient {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        sta: MacAddr,
+        /// Cookie for the status.
+        cookie: u64,
+    },
+    /// Move the radio to another channel.
+    SetChannel {
+        /// The channel.
+        channel: u8,
+    },
+}
+
+/// What the kernel reports about a station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StationInfo {
+    /// Time since the station was last heard.
+    pub inactive: Duration,
+    /// Signal of its last frame, dBm.
+    pub signal_dbm: Option<i8>,
+    /// Bytes received from it.
+    pub rx_bytes: u64,
+    /// Bytes sent to it.
+    pub tx_bytes: u64,
+}
+
+/// What a radio reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RadioEvent {
+    /// A management frame heard. `bssid` is the AP interface it was
+    /// delivered on (a frame addressed to it, or a broadcast frame), `None`
+    /// when only the monitor heard it.
+    Frame {
+        /// The interface, if any.
+        bssid: Option<MacAddr>,
+        /// The frame, without FCS.
+        frame: Vec<u8>,
+        /// Its signal, dBm.
+        signal_dbm: Option<i8>,
+    },
+    /// The transmit status of a frame sent with a cookie.
+    TxStatus {
+        /// The interface.
+        bssid: MacAddr,
+        /// The cookie.
+        cookie: u64,
+        /// Acknowledged by the receiver.
+        acked: bool,
+    },
+    /// The answer to [`RadioCmd::QueryStation`].
+    StationInfo {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        sta: MacAddr,
+        /// What the kernel knows.
+        info: StationInfo,
+    },
+    /// Data from a station the interface does not have associated.
+    UnexpectedData {
+        /// The interface.
+        bssid: MacAddr,
+        /// The sender.
+        sta: MacAddr,
+    },
+    /// A command failed; the agent reports it and carries on.
+    CommandFailed {
+        /// The command, in words.
+        command: String,
+        /// Why.
+        error: String,
+    },
+}
+
+/// A radio backend.
+///
+/// `execute` must not block: a backend that talks to the kernel queues the
+/// command and reports failures as [`RadioEvent::CommandFailed`]. Events
+/// come out of `next_event` in the order they happened.
+pub trait Radio: Send {
+    /// What the radio is and can do.
+    fn info(&self) -> RadioInfo;
+
+    /// Carries out a command.
+    fn execute(&mut self, cmd: RadioCmd);
+
+    /// The next event; `None` when the radio is gone.
+    fn next_event(&mut self) -> impl core::future::Future<Output = Option<RadioEvent>> + Send;
+}
