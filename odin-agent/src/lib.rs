@@ -1,10 +1,13 @@
 //! The Odin agent: runs on an access point, gives every client its own
 //! light virtual access point (LVAP), and takes orders from the controller.
 //!
+//! * [`agent`]: the agent's core (sans-IO): LVAPs, controller commands,
+//!   clients heard, statistics, subscriptions.
 //! * [`lvap`]: the per-client state machine (sans-IO).
 //! * [`radio`]: the radio backend boundary (commands and events).
 //! * [`time`]: time as a value, for the state machines.
 
+pub mod agent;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lvap;

@@ -1,0 +1,877 @@
+//! The agent's core, sans-IO: it hosts the LVAPs of every radio, turns
+//! their actions into radio commands, answers the controller's commands,
+//! reports clients it hears, keeps statistics and evaluates subscriptions.
+//!
+//! [`AgentCore::handle`] takes an [`AgentInput`] (a radio event, a message
+//! from the controller, the link going up or down, a tick) and the time,
+//! and appends [`AgentOutput`]s (a command for a radio, a message for the
+//! controller). The tokio runtime in [`crate::runtime`] only moves these
+//! between sockets, radios and timers.
+//!
+//! # Invariants
+//!
+//! * At most one LVAP per client on this agent, and `by_client` and `lvaps`
+//!   always describe the same set.
+//! * A radio never hosts more LVAPs than its `max_lvaps`.
+//! * Every frame cookie given to a radio maps back to exactly one LVAP's
+//!   cookie until its status arrives or the LVAP is removed.
+//! * While the controller is away nothing is queued for it (reconciliation
+//!   at the next hello recovers the state), and the LVAPs keep serving.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use odin_proto::msg::{
+    AgentMsg, ClientEvent, ClientStats, ControllerMsg, LeaveReason as ProtoLeave, LvapSpec,
+    LvapStatus, Outcome, RadioIndex, RadioInfo, RadioStats, Relation, RequestId, Statistic,
+    Subscription, PROTOCOL_VERSION,
+};
+use odin_wire::ie::ParsedElements;
+use odin_wire::ieee80211::MgmtRepr;
+use odin_wire::ieee80211::{Frame, FrameType, MgmtSubtype, ReasonCode};
+use odin_wire::MacAddr;
+
+use crate::lvap::{
+    self, BssConfig, Command, Cookie, LeaveReason, Lvap, LvapConfig, LvapEvent, Timeouts,
+};
+use crate::radio::{RadioCmd, RadioEvent, StationInfo};
+use crate::time::Instant;
+
+/// How the agent behaves; the defaults suit a real deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentConfig {
+    /// The agent's identity towards the controller.
+    pub id: String,
+    /// Software name and version, sent at hello.
+    pub software: String,
+    /// How often a heartbeat goes to the controller.
+    pub heartbeat_interval: Duration,
+    /// How often statistics go to the controller.
+    pub stats_interval: Duration,
+    /// A client without an LVAP here is reported at its first probe, then
+    /// at most once per this interval per radio.
+    pub heard_interval: Duration,
+    /// Clients not heard for this long are forgotten by the statistics.
+    pub forget_after: Duration,
+    /// The LVAPs' timers.
+    pub timeouts: Timeouts,
+}
+
+impl AgentConfig {
+    /// Defaults for an agent named `id`.
+    pub fn new(id: &str) -> AgentConfig {
+        AgentConfig {
+            id: id.to_string(),
+            software: concat!("odin-agent ", env!("CARGO_PKG_VERSION")).to_string(),
+            heartbeat_interval: Duration::from_secs(1),
+            stats_interval: Duration::from_secs(1),
+            heard_interval: Duration::from_secs(1),
+            forget_after: Duration::from_secs(30),
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+/// What happens to the agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentInput {
+    /// A radio reported something.
+    Radio(RadioIndex, RadioEvent),
+    /// The controller sent a message (after authentication).
+    Controller(ControllerMsg),
+    /// The link to the controller is up and authenticated: say hello.
+    ControllerUp,
+    /// The link to the controller is down.
+    ControllerDown,
+    /// Time passed.
+    Tick,
+}
+
+/// What the agent does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentOutput {
+    /// A command for a radio.
+    Radio(RadioIndex, RadioCmd),
+    /// A message for the controller.
+    Controller(AgentMsg),
+}
+
+/// Counters of the agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentCounters {
+    /// Frames from radios that did not parse as a MAC header.
+    pub bad_frames: u64,
+    /// Messages for the controller dropped while it was away.
+    pub dropped_while_away: u64,
+    /// Commands refused (unknown LVAP, no capacity, bad state).
+    pub refused_commands: u64,
+    /// Radio commands that failed.
+    pub radio_failures: u64,
+}
+
+#[derive(Debug)]
+struct Hosted {
+    radio: RadioIndex,
+    spec: LvapSpec,
+    lvap: Lvap,
+}
+
+/// What the agent knows of a client it hears on one radio.
+#[derive(Debug, Clone, Default)]
+struct Heard {
+    signal_dbm: Option<i8>,
+    last_seen: Instant,
+    last_reported: Option<Instant>,
+    rx_bytes: u64,
+    tx_bytes: u64,
+}
+
+/// One subscription and, per client, whether it is armed and when it last
+/// fired.
+#[derive(Debug, Clone)]
+struct SubState {
+    sub: Subscription,
+    clients: HashMap<MacAddr, (bool, Option<Instant>)>,
+}
+
+/// The agent's core.
+#[derive(Debug)]
+pub struct AgentCore {
+    config: AgentConfig,
+    radios: Vec<RadioInfo>,
+    bss: Vec<BssConfig>,
+    lvaps: HashMap<MacAddr, Hosted>,
+    by_client: HashMap<MacAddr, MacAddr>,
+    /// Radio cookie → (BSSID, the LVAP's cookie).
+    cookies: HashMap<u64, (MacAddr, Cookie)>,
+    next_cookie: u64,
+    heard: HashMap<(MacAddr, RadioIndex), Heard>,
+    subscriptions: HashMap<u64, SubState>,
+    controller_up: bool,
+    heartbeat_seq: u64,
+    next_heartbeat: Instant,
+    next_stats: Instant,
+    counters: AgentCounters,
+}
+
+fn leave(reason: LeaveReason) -> ProtoLeave {
+    match reason {
+        LeaveReason::Disassociated(_) => ProtoLeave::Disassociated,
+        LeaveReason::Deauthenticated(_) => ProtoLeave::Deauthenticated,
+        LeaveReason::Reauthenticated => ProtoLeave::Reauthenticated,
+        LeaveReason::Inactive => ProtoLeave::Inactive,
+        LeaveReason::AuthTimeout => ProtoLeave::AuthTimeout,
+        LeaveReason::Command => ProtoLeave::Command,
+    }
+}
+
+impl AgentCore {
+    /// An agent with these radios; `bss[i]` is what radio `i`'s LVAPs
+    /// advertise (its SSID is replaced by each LVAP's).
+    pub fn new(config: AgentConfig, radios: Vec<RadioInfo>, bss: Vec<BssConfig>) -> AgentCore {
+        AgentCore {
+            config,
+            radios,
+            bss,
+            lvaps: HashMap::new(),
+            by_client: HashMap::new(),
+            cookies: HashMap::new(),
+            next_cookie: 1,
+            heard: HashMap::new(),
+            subscriptions: HashMap::new(),
+            controller_up: false,
+            heartbeat_seq: 0,
+            next_heartbeat: Instant::ZERO,
+            next_stats: Instant::ZERO,
+            counters: AgentCounters::default(),
+        }
+    }
+
+    /// The agent's identity.
+    pub fn id(&self) -> &str {
+        &self.config.id
+    }
+
+    /// Counters.
+    pub fn counters(&self) -> &AgentCounters {
+        &self.counters
+    }
+
+    /// The LVAPs hosted, by BSSID.
+    pub fn lvaps(&self) -> impl Iterator<Item = (&LvapSpec, &Lvap)> {
+        self.lvaps.values().map(|h| (&h.spec, &h.lvap))
+    }
+
+    /// The hello the link sends once authenticated.
+    pub fn hello(&self) -> AgentMsg {
+        let mut lvaps: Vec<LvapStatus> = self
+            .lvaps
+            .values()
+            .map(|h| LvapStatus {
+                lvap: h.spec.clone(),
+                station: h.lvap.export(),
+            })
+            .collect();
+        lvaps.sort_by_key(|s| s.lvap.bssid);
+        AgentMsg::Hello {
+            version: PROTOCOL_VERSION,
+            software: self.config.software.clone(),
+            radios: self.radios.clone(),
+            lvaps,
+        }
+    }
+
+    /// The next time [`AgentInput::Tick`] has work.
+    pub fn poll_at(&self) -> Option<Instant> {
+        let lvaps = self.lvaps.values().filter_map(|h| h.lvap.poll_at()).min();
+        let link = self
+            .controller_up
+            .then(|| self.next_heartbeat.min(self.next_stats));
+        match (lvaps, link) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Feeds one input.
+    pub fn handle(&mut self, input: AgentInput, now: Instant, out: &mut Vec<AgentOutput>) {
+        match input {
+            AgentInput::Radio(radio, event) => self.radio_event(radio, event, now, out),
+            AgentInput::Controller(msg) => self.controller_msg(msg, now, out),
+            AgentInput::ControllerUp => {
+                self.controller_up = true;
+                // The controller re-installs its subscriptions after hello.
+                self.subscriptions.clear();
+                out.push(AgentOutput::Controller(self.hello()));
+                self.next_heartbeat = now + self.config.heartbeat_interval;
+                self.next_stats = now + self.config.stats_interval;
+            }
+            AgentInput::ControllerDown => self.controller_up = false,
+            AgentInput::Tick => self.tick(now, out),
+        }
+    }
+
+    fn send_controller(&mut self, msg: AgentMsg, out: &mut Vec<AgentOutput>) {
+        if self.controller_up {
+            out.push(AgentOutput::Controller(msg));
+        } else {
+            self.counters.dropped_while_away += 1;
+        }
+    }
+
+    fn reply(&mut self, id: RequestId, outcome: Outcome, out: &mut Vec<AgentOutput>) {
+        if matches!(outcome, Outcome::Failed { .. }) {
+            self.counters.refused_commands += 1;
+        }
+        self.send_controller(AgentMsg::Result { id, outcome }, out);
+    }
+
+    fn tick(&mut self, now: Instant, out: &mut Vec<AgentOutput>) {
+        let due: Vec<MacAddr> = self
+            .lvaps
+            .iter()
+            .filter(|(_, h)| h.lvap.poll_at().is_some_and(|t| t <= now))
+            .map(|(b, _)| *b)
+            .collect();
+        for bssid in due {
+            self.drive(bssid, lvap::Input::Tick, now, out);
+        }
+        if self.controller_up && now >= self.next_heartbeat {
+            self.heartbeat_seq += 1;
+            self.next_heartbeat = now + self.config.heartbeat_interval;
+            out.push(AgentOutput::Controller(AgentMsg::Heartbeat {
+                seq: self.heartbeat_seq,
+            }));
+        }
+        if self.controller_up && now >= self.next_stats {
+            self.next_stats = now + self.config.stats_interval;
+            let forget = self.config.forget_after;
+            self.heard
+                .retain(|_, h| now.saturating_since(h.last_seen) < forget);
+            let msg = self.stats(now);
+            out.push(AgentOutput::Controller(msg));
+        }
+    }
+
+    fn stats(&self, now: Instant) -> AgentMsg {
+        let mut clients: Vec<ClientStats> = self
+            .heard
+            .iter()
+            .map(|((client, radio), h)| ClientStats {
+                client: *client,
+                radio: *radio,
+                signal_dbm: h.signal_dbm,
+                served: self
+                    .by_client
+                    .get(client)
+                    .and_then(|b| self.lvaps.get(b))
+                    .is_some_and(|l| l.radio == *radio),
+                rx_bytes: h.rx_bytes,
+                tx_bytes: h.tx_bytes,
+                inactive_ms: now.saturating_since(h.last_seen).as_millis() as u64,
+            })
+            .collect();
+        clients.sort_by_key(|c| (c.client, c.radio));
+        let radios = self
+            .radios
+            .iter()
+            .map(|r| RadioStats {
+                radio: r.index,
+                channel: r.channel,
+                lvaps: self.lvaps.values().filter(|h| h.radio == r.index).count() as u32,
+                utilization: None,
+            })
+            .collect();
+        AgentMsg::Stats { clients, radios }
+    }
+
+    /// Feeds an input to one LVAP and carries out its actions.
+    fn drive(
+        &mut self,
+        bssid: MacAddr,
+        input: lvap::Input<'_>,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let Some(hosted) = self.lvaps.get_mut(&bssid) else {
+            return;
+        };
+        let mut actions = Vec::new();
+        hosted.lvap.handle(input, now, &mut actions);
+        self.carry_out(bssid, actions, out);
+    }
+
+    fn carry_out(
+        &mut self,
+        bssid: MacAddr,
+        actions: Vec<lvap::Action>,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let Some(hosted) = self.lvaps.get(&bssid) else {
+            return;
+        };
+        let radio = hosted.radio;
+        let client = hosted.spec.client;
+        for action in actions {
+            let cmd = match action {
+                lvap::Action::StartAp {
+                    bssid,
+                    beacon,
+                    ssid,
+                    beacon_interval,
+                    dtim_period,
+                    ..
+                } => RadioCmd::StartAp {
+                    bssid,
+                    beacon,
+                    ssid,
+                    beacon_interval,
+                    dtim_period,
+                },
+                lvap::Action::StopAp { bssid } => RadioCmd::StopAp { bssid },
+                lvap::Action::SendFrame { frame, cookie } => {
+                    let cookie = cookie.map(|c| {
+                        let radio_cookie = self.next_cookie;
+                        self.next_cookie += 1;
+                        self.cookies.insert(radio_cookie, (bssid, c));
+                        radio_cookie
+                    });
+                    RadioCmd::SendFrame {
+                        bssid,
+                        frame,
+                        cookie,
+                    }
+                }
+                lvap::Action::AddStation(state) => RadioCmd::AddStation { bssid, state },
+                lvap::Action::UpdateStation(state) => RadioCmd::UpdateStation { bssid, state },
+                lvap::Action::SetStationFlags { sta, flags } => {
+                    RadioCmd::SetStationFlags { bssid, sta, flags }
+                }
+                lvap::Action::RemoveStation { sta } => RadioCmd::RemoveStation { bssid, sta },
+                lvap::Action::QueryStation { sta } => RadioCmd::QueryStation { bssid, sta },
+                lvap::Action::PollClient { sta, cookie } => {
+                    let radio_cookie = self.next_cookie;
+                    self.next_cookie += 1;
+                    self.cookies.insert(radio_cookie, (bssid, cookie));
+                    RadioCmd::PollClient {
+                        bssid,
+                        sta,
+                        cookie: radio_cookie,
+                    }
+                }
+                lvap::Action::Event(event) => {
+                    self.lvap_event(bssid, client, event, out);
+                    continue;
+                }
+            };
+            out.push(AgentOutput::Radio(radio, cmd));
+        }
+    }
+
+    fn lvap_event(
+        &mut self,
+        bssid: MacAddr,
+        client: MacAddr,
+        event: LvapEvent,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let (event, station) = match event {
+            LvapEvent::Authenticated => (ClientEvent::Authenticated, None),
+            LvapEvent::Associated { reassociation, .. } => {
+                (ClientEvent::Associated { reassociation }, None)
+            }
+            LvapEvent::Authorized => {
+                let station = self.lvaps.get(&bssid).and_then(|h| h.lvap.export());
+                (ClientEvent::Authorized, station)
+            }
+            LvapEvent::Left(reason) => (
+                ClientEvent::Left {
+                    reason: leave(reason),
+                },
+                None,
+            ),
+            other => {
+                tracing::debug!(%bssid, %client, ?other, "LVAP event");
+                return;
+            }
+        };
+        tracing::info!(%bssid, %client, ?event, "client");
+        self.send_controller(
+            AgentMsg::Client {
+                bssid,
+                client,
+                event,
+                station,
+            },
+            out,
+        );
+    }
+
+    fn radio_event(
+        &mut self,
+        radio: RadioIndex,
+        event: RadioEvent,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        match event {
+            RadioEvent::Frame {
+                bssid,
+                frame,
+                signal_dbm,
+            } => self.frame(radio, bssid, &frame, signal_dbm, now, out),
+            RadioEvent::TxStatus { cookie, acked, .. } => {
+                if let Some((bssid, lvap_cookie)) = self.cookies.remove(&cookie) {
+                    self.drive(
+                        bssid,
+                        lvap::Input::TxStatus {
+                            cookie: lvap_cookie,
+                            acked,
+                        },
+                        now,
+                        out,
+                    );
+                }
+            }
+            RadioEvent::StationInfo { bssid, sta, info } => {
+                self.station_info(radio, sta, info, now, out);
+                self.drive(
+                    bssid,
+                    lvap::Input::StationInfo {
+                        inactive: info.inactive,
+                    },
+                    now,
+                    out,
+                );
+            }
+            RadioEvent::UnexpectedData { bssid, sta } => {
+                if self.lvaps.get(&bssid).is_some_and(|h| h.spec.client == sta) {
+                    self.drive(bssid, lvap::Input::UnexpectedData, now, out);
+                }
+            }
+            RadioEvent::CommandFailed { command, error } => {
+                self.counters.radio_failures += 1;
+                tracing::warn!(radio, %command, %error, "radio command failed");
+            }
+        }
+    }
+
+    fn station_info(
+        &mut self,
+        radio: RadioIndex,
+        sta: MacAddr,
+        info: StationInfo,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let heard = self.heard.entry((sta, radio)).or_default();
+        heard.rx_bytes = info.rx_bytes;
+        heard.tx_bytes = info.tx_bytes;
+        if info.signal_dbm.is_some() {
+            heard.signal_dbm = info.signal_dbm;
+        }
+        let last = now
+            .micros()
+            .saturating_sub(info.inactive.as_micros() as u64);
+        heard.last_seen = heard.last_seen.max(Instant::from_micros(last));
+        let (rx, tx, inactive) = (
+            info.rx_bytes as f64,
+            info.tx_bytes as f64,
+            info.inactive.as_millis() as f64,
+        );
+        self.evaluate(radio, sta, Statistic::RxBytes, rx, now, out);
+        self.evaluate(radio, sta, Statistic::TxBytes, tx, now, out);
+        self.evaluate(radio, sta, Statistic::InactiveMs, inactive, now, out);
+    }
+
+    fn frame(
+        &mut self,
+        radio: RadioIndex,
+        bssid: Option<MacAddr>,
+        frame: &[u8],
+        signal_dbm: Option<i8>,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let Ok(view) = Frame::new_checked(frame) else {
+            self.counters.bad_frames += 1;
+            return;
+        };
+        let Some(sa) = view.addr2() else { return };
+        let fc = view.frame_control();
+        if fc.frame_type() != FrameType::Management {
+            return;
+        }
+        let heard = self.heard.entry((sa, radio)).or_default();
+        heard.last_seen = now;
+        if signal_dbm.is_some() {
+            heard.signal_dbm = signal_dbm;
+        }
+        if let Some(signal) = signal_dbm {
+            self.evaluate(radio, sa, Statistic::SignalDbm, f64::from(signal), now, out);
+        }
+        // The client's own LVAP, on this radio, takes the frame when it was
+        // delivered on its interface or heard as a broadcast.
+        if let Some(lvap_bssid) = self.by_client.get(&sa).copied() {
+            let on_this_radio = self
+                .lvaps
+                .get(&lvap_bssid)
+                .is_some_and(|h| h.radio == radio);
+            if on_this_radio && bssid.is_none_or(|b| b == lvap_bssid) {
+                self.drive(lvap_bssid, lvap::Input::Frame(frame), now, out);
+            }
+            return;
+        }
+        if fc.mgmt_subtype() == MgmtSubtype::ProbeReq {
+            self.probe_from_unknown(radio, sa, frame, signal_dbm, now, out);
+        }
+    }
+
+    /// A probe from a client with no LVAP here: tell the controller, at
+    /// once the first time, then at most once per `heard_interval`.
+    fn probe_from_unknown(
+        &mut self,
+        radio: RadioIndex,
+        client: MacAddr,
+        frame: &[u8],
+        signal_dbm: Option<i8>,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let Ok(repr) = MgmtRepr::parse_bytes(frame) else {
+            self.counters.bad_frames += 1;
+            return;
+        };
+        let ssid = repr
+            .body
+            .elements()
+            .and_then(|e| ParsedElements::parse(e).ok())
+            .and_then(|e| e.ssid)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        let interval = self.config.heard_interval;
+        let heard = self.heard.entry((client, radio)).or_default();
+        if heard
+            .last_reported
+            .is_some_and(|t| now.saturating_since(t) < interval)
+        {
+            return;
+        }
+        heard.last_reported = Some(now);
+        let signal_dbm = signal_dbm.unwrap_or(i8::MIN);
+        self.send_controller(
+            AgentMsg::ClientHeard {
+                radio,
+                client,
+                signal_dbm,
+                ssid,
+            },
+            out,
+        );
+    }
+
+    /// Evaluates the subscriptions on a new value of `statistic` for
+    /// `client`, with hysteresis and a minimum interval.
+    fn evaluate(
+        &mut self,
+        radio: RadioIndex,
+        client: MacAddr,
+        statistic: Statistic,
+        value: f64,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let mut matched = Vec::new();
+        for (id, state) in &mut self.subscriptions {
+            let sub = &state.sub;
+            if sub.statistic != statistic || sub.client.is_some_and(|c| c != client) {
+                continue;
+            }
+            let (armed, last) = state.clients.entry(client).or_insert((true, None));
+            let (crossed, rearmed) = match sub.relation {
+                Relation::Below => (
+                    value < sub.threshold,
+                    value >= sub.threshold + sub.hysteresis,
+                ),
+                Relation::Above => (
+                    value > sub.threshold,
+                    value <= sub.threshold - sub.hysteresis,
+                ),
+            };
+            if rearmed {
+                *armed = true;
+            }
+            let quiet = last.is_none_or(|t| {
+                now.saturating_since(t) >= Duration::from_millis(sub.min_interval_ms)
+            });
+            if crossed && *armed && quiet {
+                *armed = false;
+                *last = Some(now);
+                matched.push(*id);
+            }
+        }
+        for subscription in matched {
+            self.send_controller(
+                AgentMsg::Matched {
+                    subscription,
+                    client,
+                    radio,
+                    value,
+                },
+                out,
+            );
+        }
+    }
+
+    fn controller_msg(&mut self, msg: ControllerMsg, now: Instant, out: &mut Vec<AgentOutput>) {
+        match msg {
+            ControllerMsg::AddLvap { id, lvap, station } => {
+                let outcome = self.add_lvap(lvap, station, now, out);
+                self.reply(id, outcome, out);
+            }
+            ControllerMsg::AuthorizeLvap { id, bssid } => {
+                let outcome = match self.lvaps.get(&bssid) {
+                    Some(h) if h.lvap.is_associated() => {
+                        self.drive(bssid, lvap::Input::Command(Command::Authorize), now, out);
+                        Outcome::Done
+                    }
+                    Some(_) => Outcome::Failed {
+                        reason: format!("LVAP {bssid}: client not associated"),
+                    },
+                    None => Outcome::Failed {
+                        reason: format!("no LVAP {bssid} on this agent"),
+                    },
+                };
+                self.reply(id, outcome, out);
+            }
+            ControllerMsg::ExportLvap { id, bssid } => {
+                let outcome = match self.lvaps.get(&bssid).map(|h| h.lvap.export()) {
+                    Some(Some(station)) => Outcome::Station { station },
+                    Some(None) => Outcome::Failed {
+                        reason: format!("LVAP {bssid}: client not associated"),
+                    },
+                    None => Outcome::Failed {
+                        reason: format!("no LVAP {bssid} on this agent"),
+                    },
+                };
+                self.reply(id, outcome, out);
+            }
+            ControllerMsg::RemoveLvap {
+                id,
+                bssid,
+                deauthenticate,
+            } => {
+                self.remove_lvap(bssid, deauthenticate, now, out);
+                // Idempotent: an LVAP that is not here is removed already.
+                self.reply(id, Outcome::Done, out);
+            }
+            ControllerMsg::SetChannel { id, radio, channel } => {
+                let outcome = match self.radios.iter_mut().find(|r| r.index == radio) {
+                    Some(info) if info.channels.contains(&channel) || info.channels.is_empty() => {
+                        info.channel = channel;
+                        if let Some(bss) = self.bss.get_mut(radio as usize) {
+                            bss.channel = channel;
+                        }
+                        out.push(AgentOutput::Radio(radio, RadioCmd::SetChannel { channel }));
+                        Outcome::Done
+                    }
+                    Some(_) => Outcome::Failed {
+                        reason: format!("radio {radio} cannot use channel {channel}"),
+                    },
+                    None => Outcome::Failed {
+                        reason: format!("no radio {radio}"),
+                    },
+                };
+                self.reply(id, outcome, out);
+            }
+            ControllerMsg::Subscribe { id, subscription } => {
+                self.subscriptions.insert(
+                    subscription.id,
+                    SubState {
+                        sub: subscription,
+                        clients: HashMap::new(),
+                    },
+                );
+                self.reply(id, Outcome::Done, out);
+            }
+            ControllerMsg::Unsubscribe { id, subscription } => {
+                self.subscriptions.remove(&subscription);
+                self.reply(id, Outcome::Done, out);
+            }
+            ControllerMsg::Error { id, message } => {
+                tracing::warn!(?id, %message, "controller reported an error");
+            }
+            ControllerMsg::Challenge { .. } | ControllerMsg::Welcome { .. } => {
+                // The link handles the handshake; here they are out of place.
+                self.send_controller(
+                    AgentMsg::Error {
+                        id: None,
+                        message: "handshake message after authentication".into(),
+                    },
+                    out,
+                );
+            }
+        }
+    }
+
+    fn add_lvap(
+        &mut self,
+        spec: LvapSpec,
+        station: Option<odin_proto::StationState>,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) -> Outcome {
+        let Some(radio) = self.radios.iter().find(|r| r.index == spec.radio) else {
+            return Outcome::Failed {
+                reason: format!("no radio {}", spec.radio),
+            };
+        };
+        if spec.ssid.len() > 32 {
+            return Outcome::Failed {
+                reason: format!("SSID of {} bytes (at most 32)", spec.ssid.len()),
+            };
+        }
+        if !spec.bssid.is_unicast() {
+            return Outcome::Failed {
+                reason: format!("BSSID {} is a group address", spec.bssid),
+            };
+        }
+        if let Some(existing) = self.lvaps.get(&spec.bssid) {
+            if existing.spec == spec && (station.is_none() || existing.lvap.export() == station) {
+                return Outcome::Done;
+            }
+            return Outcome::Failed {
+                reason: format!("BSSID {} is already in use here", spec.bssid),
+            };
+        }
+        if let Some(other) = self.by_client.get(&spec.client) {
+            return Outcome::Failed {
+                reason: format!("client {} already has LVAP {other} here", spec.client),
+            };
+        }
+        let hosted = self
+            .lvaps
+            .values()
+            .filter(|h| h.radio == spec.radio)
+            .count();
+        if hosted >= radio.max_lvaps as usize {
+            return Outcome::Failed {
+                reason: format!("radio {} hosts {hosted} LVAPs, its maximum", spec.radio),
+            };
+        }
+        let Some(mut bss) = self.bss.get(spec.radio as usize).cloned() else {
+            return Outcome::Failed {
+                reason: format!("no BSS configuration for radio {}", spec.radio),
+            };
+        };
+        bss.ssid = spec.ssid.clone();
+        bss.channel = radio.channel;
+        let config = LvapConfig {
+            bssid: spec.bssid,
+            client: spec.client,
+            bss,
+            timeouts: self.config.timeouts,
+        };
+        let mut actions = Vec::new();
+        let lvap = match station {
+            Some(state) => match Lvap::import(config, state, now, &mut actions) {
+                Ok(lvap) => lvap,
+                Err(e) => {
+                    return Outcome::Failed {
+                        reason: format!("cannot import station: {e}"),
+                    }
+                }
+            },
+            None => match Lvap::new(config, &mut actions) {
+                Ok(lvap) => lvap,
+                Err(e) => {
+                    return Outcome::Failed {
+                        reason: format!("cannot build the BSS: {e}"),
+                    }
+                }
+            },
+        };
+        tracing::info!(bssid = %spec.bssid, client = %spec.client, radio = spec.radio, "LVAP added");
+        self.by_client.insert(spec.client, spec.bssid);
+        let bssid = spec.bssid;
+        self.lvaps.insert(
+            bssid,
+            Hosted {
+                radio: spec.radio,
+                spec,
+                lvap,
+            },
+        );
+        self.carry_out(bssid, actions, out);
+        Outcome::Done
+    }
+
+    fn remove_lvap(
+        &mut self,
+        bssid: MacAddr,
+        deauthenticate: bool,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        if !self.lvaps.contains_key(&bssid) {
+            return;
+        }
+        if deauthenticate {
+            self.drive(
+                bssid,
+                lvap::Input::Command(Command::Deauthenticate(ReasonCode::DeauthLeaving)),
+                now,
+                out,
+            );
+        }
+        self.drive(bssid, lvap::Input::Command(Command::Stop), now, out);
+        if let Some(hosted) = self.lvaps.remove(&bssid) {
+            self.by_client.remove(&hosted.spec.client);
+            tracing::info!(%bssid, client = %hosted.spec.client, "LVAP removed");
+        }
+        self.cookies.retain(|_, (b, _)| *b != bssid);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,476 @@
+//! The agent core driven with exact inputs and times.
+
+use odin_proto::msg::{Band, Relation, Statistic, Subscription};
+use odin_wire::ieee80211::{
+    AuthAlgorithm, AuthRepr, MgmtBody, MgmtHeader, MgmtRepr, ProbeReqRepr, StatusCode,
+};
+
+use super::*;
+
+const CLIENT: MacAddr = MacAddr([0x02, 0, 0, 0, 1, 0]);
+const OTHER: MacAddr = MacAddr([0x02, 0, 0, 0, 2, 0]);
+const BSSID: MacAddr = MacAddr([0x06, 0x0d, 0x1e, 0, 0, 1]);
+
+fn ms(n: u64) -> Instant {
+    Instant::from_millis(n)
+}
+
+fn radio(index: u32, max_lvaps: u32) -> RadioInfo {
+    RadioInfo {
+        index,
+        name: format!("phy{index}"),
+        addr: MacAddr([0x02, 0, 0, 0, 0x10, index as u8]),
+        band: Band::Ghz2,
+        channel: 6,
+        channels: vec![1, 6, 11],
+        ht: false,
+        vht: false,
+        max_lvaps,
+    }
+}
+
+fn core(max_lvaps: u32) -> AgentCore {
+    let radios = vec![radio(0, max_lvaps), radio(1, max_lvaps)];
+    let bss = vec![BssConfig::new(b"", 6), BssConfig::new(b"", 6)];
+    AgentCore::new(AgentConfig::new("ap-1"), radios, bss)
+}
+
+fn spec(client: MacAddr, bssid: MacAddr, radio: u32) -> LvapSpec {
+    LvapSpec {
+        client,
+        bssid,
+        radio,
+        ssid: b"odin".to_vec(),
+    }
+}
+
+fn step(core: &mut AgentCore, input: AgentInput, now: Instant) -> Vec<AgentOutput> {
+    let mut out = Vec::new();
+    core.handle(input, now, &mut out);
+    out
+}
+
+fn up(core: &mut AgentCore) {
+    let out = step(core, AgentInput::ControllerUp, ms(0));
+    assert!(matches!(
+        &out[..],
+        [AgentOutput::Controller(AgentMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ..
+        })]
+    ));
+}
+
+fn frame(sa: MacAddr, da: MacAddr, bssid: MacAddr, body: MgmtBody<'_>) -> Vec<u8> {
+    MgmtRepr {
+        header: MgmtHeader::new(da, sa, bssid),
+        body,
+    }
+    .to_vec()
+    .unwrap()
+}
+
+fn probe(sa: MacAddr) -> Vec<u8> {
+    frame(
+        sa,
+        MacAddr::BROADCAST,
+        MacAddr::BROADCAST,
+        MgmtBody::ProbeReq(ProbeReqRepr {
+            elements: &[0, 0, 1, 1, 0x82],
+        }),
+    )
+}
+
+fn heard(radio: u32, frame: Vec<u8>, signal: i8) -> AgentInput {
+    AgentInput::Radio(
+        radio,
+        RadioEvent::Frame {
+            bssid: None,
+            frame,
+            signal_dbm: Some(signal),
+        },
+    )
+}
+
+fn results(out: &[AgentOutput]) -> Vec<(RequestId, Outcome)> {
+    out.iter()
+        .filter_map(|o| match o {
+            AgentOutput::Controller(AgentMsg::Result { id, outcome }) => {
+                Some((*id, outcome.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn reports_a_new_client_at_once_then_rate_limited() {
+    let mut core = core(8);
+    up(&mut core);
+    let out = step(&mut core, heard(1, probe(CLIENT), -48), ms(5));
+    assert_eq!(
+        out,
+        vec![AgentOutput::Controller(AgentMsg::ClientHeard {
+            radio: 1,
+            client: CLIENT,
+            signal_dbm: -48,
+            ssid: vec![]
+        })]
+    );
+    assert!(step(&mut core, heard(1, probe(CLIENT), -47), ms(900)).is_empty());
+    assert_eq!(
+        step(&mut core, heard(0, probe(CLIENT), -60), ms(901)).len(),
+        1,
+        "per radio"
+    );
+    assert_eq!(
+        step(&mut core, heard(1, probe(CLIENT), -47), ms(1005)).len(),
+        1
+    );
+    // Garbage is counted, not reported.
+    assert!(step(&mut core, heard(1, vec![0x40, 0], -40), ms(1010)).is_empty());
+    assert_eq!(core.counters().bad_frames, 1);
+}
+
+#[test]
+fn hosts_an_lvap_and_serves_its_client_only() {
+    let mut core = core(8);
+    up(&mut core);
+    let out = step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::AddLvap {
+            id: 7,
+            lvap: spec(CLIENT, BSSID, 1),
+            station: None,
+        }),
+        ms(10),
+    );
+    assert!(
+        matches!(&out[0], AgentOutput::Radio(1, RadioCmd::StartAp { bssid: BSSID, ssid, .. }) if ssid == b"odin")
+    );
+    assert_eq!(results(&out), vec![(7, Outcome::Done)]);
+
+    // Its client's probe is answered on radio 1, not reported; another
+    // client's is reported, not answered.
+    let out = step(&mut core, heard(1, probe(CLIENT), -40), ms(20));
+    assert!(matches!(
+        &out[..],
+        [AgentOutput::Radio(
+            1,
+            RadioCmd::SendFrame {
+                bssid: BSSID,
+                cookie: None,
+                ..
+            }
+        )]
+    ));
+    let out = step(&mut core, heard(1, probe(OTHER), -40), ms(21));
+    assert!(matches!(
+        &out[..],
+        [AgentOutput::Controller(AgentMsg::ClientHeard {
+            client: OTHER,
+            ..
+        })]
+    ));
+    // Heard on radio 0, the client's probe only updates statistics.
+    assert!(step(&mut core, heard(0, probe(CLIENT), -70), ms(22)).is_empty());
+
+    // Authentication through the LVAP's interface.
+    let auth = frame(
+        CLIENT,
+        BSSID,
+        BSSID,
+        MgmtBody::Auth(AuthRepr {
+            algorithm: AuthAlgorithm::OpenSystem,
+            transaction: 1,
+            status: StatusCode::Success,
+            rest: &[],
+        }),
+    );
+    let out = step(
+        &mut core,
+        AgentInput::Radio(
+            1,
+            RadioEvent::Frame {
+                bssid: Some(BSSID),
+                frame: auth.clone(),
+                signal_dbm: Some(-40),
+            },
+        ),
+        ms(30),
+    );
+    assert!(matches!(
+        &out[0],
+        AgentOutput::Radio(1, RadioCmd::AddStation { bssid: BSSID, .. })
+    ));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        AgentOutput::Controller(AgentMsg::Client {
+            event: ClientEvent::Authenticated,
+            ..
+        })
+    )));
+    // The same frame delivered on another LVAP's interface is not its.
+    let other_bssid = MacAddr([0x06, 0x0d, 0x1e, 0, 0, 2]);
+    let out = step(
+        &mut core,
+        AgentInput::Radio(
+            1,
+            RadioEvent::Frame {
+                bssid: Some(other_bssid),
+                frame: auth,
+                signal_dbm: Some(-40),
+            },
+        ),
+        ms(31),
+    );
+    assert!(out.is_empty());
+}
+
+#[test]
+fn refuses_what_it_cannot_do() {
+    let mut core = core(1);
+    up(&mut core);
+    let add = |id, lvap| {
+        AgentInput::Controller(ControllerMsg::AddLvap {
+            id,
+            lvap,
+            station: None,
+        })
+    };
+    assert_eq!(
+        results(&step(&mut core, add(1, spec(CLIENT, BSSID, 0)), ms(1))),
+        vec![(1, Outcome::Done)]
+    );
+    // Same again: idempotent.
+    assert_eq!(
+        results(&step(&mut core, add(2, spec(CLIENT, BSSID, 0)), ms(2))),
+        vec![(2, Outcome::Done)]
+    );
+    let failed =
+        |out: Vec<AgentOutput>| matches!(&results(&out)[..], [(_, Outcome::Failed { .. })]);
+    // Radio full, unknown radio, client already here, BSSID taken, group BSSID, long SSID.
+    assert!(failed(step(
+        &mut core,
+        add(3, spec(OTHER, MacAddr([6, 0, 0, 0, 0, 9]), 0)),
+        ms(3)
+    )));
+    assert!(failed(step(
+        &mut core,
+        add(4, spec(OTHER, MacAddr([6, 0, 0, 0, 0, 9]), 5)),
+        ms(4)
+    )));
+    assert!(failed(step(
+        &mut core,
+        add(5, spec(CLIENT, MacAddr([6, 0, 0, 0, 0, 9]), 1)),
+        ms(5)
+    )));
+    assert!(failed(step(
+        &mut core,
+        add(6, spec(OTHER, BSSID, 1)),
+        ms(6)
+    )));
+    assert!(failed(step(
+        &mut core,
+        add(7, spec(OTHER, MacAddr([7, 0, 0, 0, 0, 9]), 1)),
+        ms(7)
+    )));
+    let mut long = spec(OTHER, MacAddr([6, 0, 0, 0, 0, 9]), 1);
+    long.ssid = vec![b'x'; 33];
+    assert!(failed(step(&mut core, add(8, long), ms(8))));
+    // Export or authorize an LVAP whose client is not associated, or unknown.
+    assert!(failed(step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::ExportLvap {
+            id: 9,
+            bssid: BSSID
+        }),
+        ms(9)
+    )));
+    assert!(failed(step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::AuthorizeLvap {
+            id: 10,
+            bssid: OTHER
+        }),
+        ms(10)
+    )));
+    assert!(failed(step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::SetChannel {
+            id: 11,
+            radio: 0,
+            channel: 13
+        }),
+        ms(11)
+    )));
+    assert_eq!(core.counters().refused_commands, 9);
+    // Removal is idempotent and stops the AP.
+    let out = step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::RemoveLvap {
+            id: 12,
+            bssid: BSSID,
+            deauthenticate: true,
+        }),
+        ms(12),
+    );
+    // (No client is authenticated, so there is nobody to deauthenticate.)
+    assert!(!out
+        .iter()
+        .any(|o| matches!(o, AgentOutput::Radio(0, RadioCmd::SendFrame { .. }))));
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, AgentOutput::Radio(0, RadioCmd::StopAp { bssid: BSSID }))));
+    let out = step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::RemoveLvap {
+            id: 13,
+            bssid: BSSID,
+            deauthenticate: false,
+        }),
+        ms(13),
+    );
+    assert_eq!(
+        out,
+        vec![AgentOutput::Controller(AgentMsg::Result {
+            id: 13,
+            outcome: Outcome::Done
+        })]
+    );
+    assert_eq!(core.lvaps().count(), 0);
+}
+
+#[test]
+fn heartbeats_and_statistics_at_exact_times_and_nothing_while_away() {
+    let mut core = core(8);
+    assert_eq!(core.poll_at(), None);
+    up(&mut core);
+    assert_eq!(core.poll_at(), Some(ms(1000)));
+    assert!(step(&mut core, AgentInput::Tick, ms(999)).is_empty());
+    step(&mut core, heard(0, probe(CLIENT), -55), ms(500));
+    let out = step(&mut core, AgentInput::Tick, ms(1000));
+    assert_eq!(
+        out[0],
+        AgentOutput::Controller(AgentMsg::Heartbeat { seq: 1 })
+    );
+    let AgentOutput::Controller(AgentMsg::Stats { clients, radios }) = &out[1] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(clients.len(), 1);
+    assert_eq!(
+        (
+            clients[0].client,
+            clients[0].signal_dbm,
+            clients[0].inactive_ms,
+            clients[0].served
+        ),
+        (CLIENT, Some(-55), 500, false)
+    );
+    assert_eq!(radios.len(), 2);
+
+    step(&mut core, AgentInput::ControllerDown, ms(1100));
+    assert!(step(&mut core, heard(0, probe(OTHER), -55), ms(1200)).is_empty());
+    assert!(step(&mut core, AgentInput::Tick, ms(2000)).is_empty());
+    assert_eq!(core.counters().dropped_while_away, 1);
+}
+
+#[test]
+fn subscriptions_fire_with_hysteresis_and_a_minimum_interval() {
+    let mut core = core(8);
+    up(&mut core);
+    let subscription = Subscription {
+        id: 42,
+        client: Some(CLIENT),
+        statistic: Statistic::SignalDbm,
+        relation: Relation::Below,
+        threshold: -70.0,
+        hysteresis: 3.0,
+        min_interval_ms: 1000,
+    };
+    step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::Subscribe {
+            id: 1,
+            subscription,
+        }),
+        ms(0),
+    );
+    let matched = |out: &[AgentOutput]| {
+        out.iter()
+            .filter_map(|o| match o {
+                AgentOutput::Controller(AgentMsg::Matched {
+                    subscription,
+                    value,
+                    ..
+                }) => Some((*subscription, *value)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // Frames from the client whose probes are heard: only signal matters.
+    let t = |n: u64| ms(10_000 + n);
+    assert!(matched(&step(&mut core, heard(0, probe(CLIENT), -65), t(0))).is_empty());
+    assert_eq!(
+        matched(&step(&mut core, heard(0, probe(CLIENT), -72), t(10))),
+        vec![(42, -72.0)]
+    );
+    assert!(
+        matched(&step(&mut core, heard(0, probe(CLIENT), -75), t(20))).is_empty(),
+        "disarmed"
+    );
+    assert!(
+        matched(&step(&mut core, heard(0, probe(CLIENT), -68), t(30))).is_empty(),
+        "within hysteresis: still disarmed"
+    );
+    assert!(matched(&step(&mut core, heard(0, probe(CLIENT), -74), t(40))).is_empty());
+    assert!(
+        matched(&step(&mut core, heard(0, probe(CLIENT), -67), t(50))).is_empty(),
+        "re-armed"
+    );
+    assert!(
+        matched(&step(&mut core, heard(0, probe(CLIENT), -74), t(500))).is_empty(),
+        "minimum interval"
+    );
+    assert!(matched(&step(&mut core, heard(0, probe(CLIENT), -66), t(600))).is_empty());
+    assert_eq!(
+        matched(&step(&mut core, heard(0, probe(CLIENT), -71), t(1010))),
+        vec![(42, -71.0)]
+    );
+    // Another client does not match a subscription for this one.
+    assert!(matched(&step(&mut core, heard(0, probe(OTHER), -90), t(3000))).is_empty());
+    step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::Unsubscribe {
+            id: 2,
+            subscription: 42,
+        }),
+        t(3001),
+    );
+    step(&mut core, heard(0, probe(CLIENT), -60), t(3002));
+    assert!(matched(&step(&mut core, heard(0, probe(CLIENT), -90), t(5000))).is_empty());
+}
+
+#[test]
+fn hello_reports_what_is_served_for_reconciliation() {
+    let mut core = core(8);
+    up(&mut core);
+    step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::AddLvap {
+            id: 1,
+            lvap: spec(CLIENT, BSSID, 0),
+            station: None,
+        }),
+        ms(1),
+    );
+    step(&mut core, AgentInput::ControllerDown, ms(2));
+    let out = step(&mut core, AgentInput::ControllerUp, ms(3));
+    let [AgentOutput::Controller(AgentMsg::Hello { lvaps, radios, .. })] = &out[..] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(radios.len(), 2);
+    assert_eq!(lvaps.len(), 1);
+    assert_eq!(lvaps[0].lvap, spec(CLIENT, BSSID, 0));
+    assert_eq!(lvaps[0].station, None);
+}
