@@ -5,11 +5,15 @@
 //!   clients heard, statistics, subscriptions.
 //! * [`lvap`]: the per-client state machine (sans-IO).
 //! * [`radio`]: the radio backend boundary (commands and events).
+//! * [`link`]: the authenticated link to the controller, with reconnection.
+//! * [`runtime`]: the tokio event loop around the core.
 //! * [`time`]: time as a value, for the state machines.
 
 pub mod agent;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod link;
 pub mod lvap;
 pub mod radio;
+pub mod runtime;
 pub mod time;
