@@ -89,7 +89,10 @@ impl core::fmt::Display for HandshakeError {
             HandshakeError::Timeout => f.write_str("the controller did not answer in time"),
             HandshakeError::Protocol(e) => write!(f, "protocol error: {e}"),
             HandshakeError::Version(v) => {
-                write!(f, "controller speaks protocol version {v}, this agent {PROTOCOL_VERSION}")
+                write!(
+                    f,
+                    "controller speaks protocol version {v}, this agent {PROTOCOL_VERSION}"
+                )
             }
             HandshakeError::BadProof => {
                 f.write_str("the controller's proof is wrong: it does not hold our shared secret")
@@ -127,20 +130,41 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         let controller_nonce =
             Nonce::from_hex(&nonce).ok_or_else(|| HandshakeError::Protocol("bad nonce".into()))?;
         let agent_nonce = Nonce::random();
-        let proof = auth::prove(&config.secret, Role::Agent, &controller_nonce, &agent_nonce, &config.agent);
+        let proof = auth::prove(
+            &config.secret,
+            Role::Agent,
+            &controller_nonce,
+            &agent_nonce,
+            &config.agent,
+        );
         framed
-            .send(AgentMsg::Auth { agent: config.agent.clone(), nonce: agent_nonce.to_hex(), proof })
+            .send(AgentMsg::Auth {
+                agent: config.agent.clone(),
+                nonce: agent_nonce.to_hex(),
+                proof,
+            })
             .await
             .map_err(|e| HandshakeError::Io(e.to_string()))?;
         let ControllerMsg::Welcome { proof } = next_msg(framed).await? else {
-            return Err(HandshakeError::Protocol("expected a welcome (wrong secret?)".into()));
+            return Err(HandshakeError::Protocol(
+                "expected a welcome (wrong secret?)".into(),
+            ));
         };
-        if !auth::verify(&config.secret, Role::Controller, &controller_nonce, &agent_nonce, &config.agent, &proof) {
+        if !auth::verify(
+            &config.secret,
+            Role::Controller,
+            &controller_nonce,
+            &agent_nonce,
+            &config.agent,
+            &proof,
+        ) {
             return Err(HandshakeError::BadProof);
         }
         Ok(())
     };
-    tokio::time::timeout(config.handshake_timeout, steps).await.unwrap_or(Err(HandshakeError::Timeout))
+    tokio::time::timeout(config.handshake_timeout, steps)
+        .await
+        .unwrap_or(Err(HandshakeError::Timeout))
 }
 
 /// Runs the link until `shutdown`: connects, authenticates, forwards, and

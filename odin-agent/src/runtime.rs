@@ -74,7 +74,15 @@ pub async fn run<R: Radio + 'static>(
     let radio_cmds: Vec<_> = radios
         .into_iter()
         .enumerate()
-        .map(|(i, radio)| spawn_radio(&tasks, i as RadioIndex, radio, events_tx.clone(), shutdown.clone()))
+        .map(|(i, radio)| {
+            spawn_radio(
+                &tasks,
+                i as RadioIndex,
+                radio,
+                events_tx.clone(),
+                shutdown.clone(),
+            )
+        })
         .collect();
     let (link_tx, mut link_events) = mpsc::channel::<LinkEvent>(4096);
     tasks.spawn(link::run(link, link_tx, shutdown.clone()));
@@ -83,7 +91,9 @@ pub async fn run<R: Radio + 'static>(
     let agent = core.id().to_string();
     tracing::info!(%agent, "agent running");
     loop {
-        let deadline = core.poll_at().map(|t| start + Duration::from_micros(t.micros()));
+        let deadline = core
+            .poll_at()
+            .map(|t| start + Duration::from_micros(t.micros()));
         let event = tokio::select! {
             () = shutdown.cancelled() => break,
             Some(event) = events.recv() => event,
@@ -115,7 +125,9 @@ pub async fn run<R: Radio + 'static>(
                     Some(radio) => {
                         let _ = radio.send(cmd);
                     }
-                    None => tracing::error!(radio = index, "command for a radio that does not exist"),
+                    None => {
+                        tracing::error!(radio = index, "command for a radio that does not exist")
+                    }
                 },
                 AgentOutput::Controller(msg) => {
                     if let Some(tx) = &to_controller {
