@@ -38,6 +38,13 @@ setup() {
     [ -f "$RES/.odin/init.env" ] || { say "no .odin/init.env in results share"; return 1; }
     # shellcheck disable=SC1091
     . "$RES/.odin/init.env"
+    # A repository under /tmp, /run or /var/tmp (hidden by the tmpfs above)
+    # comes as a share of its own, mounted back at its own path.
+    if [ -n "${ODIN_REPO_SHARE:-}" ]; then
+        mkdir -p "/mnt$ODIN_REPO_SHARE"
+        mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 repo "/mnt$ODIN_REPO_SHARE" \
+            || { say "cannot mount the repository share"; return 1; }
+    fi
 
     mount --bind /proc /mnt/proc
     mount --bind /sys /mnt/sys

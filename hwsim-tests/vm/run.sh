@@ -68,9 +68,12 @@ SCENARIO=$(cd -- "$(dirname -- "$SCENARIO")" && pwd)/$(basename -- "$SCENARIO")
 HWSIM_PARAMS=${ODIN_HWSIM_PARAMS:-}
 [[ $HWSIM_PARAMS =~ ^[A-Za-z0-9_=,\ -]*$ ]] || die "bad ODIN_HWSIM_PARAMS: $HWSIM_PARAMS"
 
-# Guest /tmp, /run and /var/tmp are empty tmpfs: nothing under them is visible.
+# Guest /tmp, /run and /var/tmp are empty tmpfs: nothing of the host under
+# them is visible. A repository there (a CI clone in /tmp, say) is shared
+# on its own and mounted back at the same path inside the guest.
+REPO_SHARE=0
 case $REPO_ROOT/ in
-    /tmp/*|/run/*|/var/tmp/*) die "the repository ($REPO_ROOT) must not be under /tmp, /run or /var/tmp: the guest cannot see it" ;;
+    /tmp/*|/run/*|/var/tmp/*) REPO_SHARE=1 ;;
 esac
 
 # --- kernel and initramfs ----------------------------------------------------
@@ -107,6 +110,9 @@ GUEST_TIMEOUT=$((TIMEOUT > 60 ? TIMEOUT - 20 : TIMEOUT - 10))
     printf 'ODIN_RADIOS=%s\n' "$RADIOS"
     printf 'ODIN_GUEST_TIMEOUT=%s\n' "$GUEST_TIMEOUT"
     printf "ODIN_HWSIM_PARAMS='%s'\n" "$HWSIM_PARAMS"
+    if [[ $REPO_SHARE -eq 1 ]]; then
+        printf 'ODIN_REPO_SHARE=%q\n' "$REPO_ROOT"
+    fi
 } > "$RESULTS/.odin/init.env"
 
 {
@@ -150,6 +156,11 @@ QEMU=(qemu-system-x86_64
     -fsdev "local,id=fs1,path=$RESULTS,security_model=none"
     -device virtio-9p-pci,fsdev=fs1,mount_tag=results
 )
+if [[ $REPO_SHARE -eq 1 ]]; then
+    # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+    QEMU+=(-fsdev "local,id=fs2,path=$REPO_ROOT,security_model=none,readonly=on,multidevs=remap"
+        -device virtio-9p-pci,fsdev=fs2,mount_tag=repo)
+fi
 
 log "kernel $KVER, $RADIOS radios, timeout ${TIMEOUT}s, results in $RESULTS"
 log "scenario $SCENARIO $*"
