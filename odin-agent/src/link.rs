@@ -109,8 +109,8 @@ async fn next_msg<S: AsyncRead + AsyncWrite + Unpin>(
     framed: &mut AgentFramed<S>,
 ) -> Result<ControllerMsg, HandshakeError> {
     match framed.next().await {
-        Some(Ok(msg)) => Ok(msg),
-        Some(Err(e)) => Err(HandshakeError::Protocol(e.to_string())),
+        Some(Ok(Ok(msg))) => Ok(msg),
+        Some(Ok(Err(e)) | Err(e)) => Err(HandshakeError::Protocol(e.to_string())),
         None => Err(HandshakeError::Io("closed by the controller".into())),
     }
 }
@@ -233,13 +233,13 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             }
             incoming = framed.next() => match incoming {
                 None => return "closed by the controller".into(),
-                Some(Ok(msg)) => {
+                Some(Ok(Ok(msg))) => {
                     if events.send(LinkEvent::Msg(msg)).await.is_err() {
                         return "agent stopped".into();
                     }
                 }
-                Some(Err(e)) if e.is_fatal() => return e.to_string(),
-                Some(Err(e)) => {
+                Some(Err(e)) => return e.to_string(),
+                Some(Ok(Err(e))) => {
                     tracing::warn!(error = %e, "message from the controller refused");
                     let reply = AgentMsg::Error { id: e.id(), message: e.to_string() };
                     if let Err(e) = framed.send(reply).await {

@@ -210,6 +210,11 @@ pub fn parse<M: Message>(payload: &[u8]) -> Result<M, DecodeError> {
 }
 
 /// A `tokio_util` codec: decodes `In`, encodes `Out`.
+///
+/// `tokio_util`'s framed streams end after the decoder's first error, so
+/// the errors a connection survives (malformed or unknown messages) come
+/// out as items, `Ok(Err(..))`; only fatal ones (an oversized frame, I/O)
+/// are the stream's errors.
 #[derive(Debug)]
 pub struct Codec<In, Out> {
     _marker: core::marker::PhantomData<fn(Out) -> In>,
@@ -224,11 +229,19 @@ impl<In, Out> Default for Codec<In, Out> {
 }
 
 impl<In: Message, Out> tokio_util::codec::Decoder for Codec<In, Out> {
-    type Item = In;
+    type Item = Result<In, DecodeError>;
     type Error = DecodeError;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<In>, DecodeError> {
-        decode(buf)
+    fn decode(
+        &mut self,
+        buf: &mut BytesMut,
+    ) -> Result<Option<Result<In, DecodeError>>, DecodeError> {
+        match decode(buf) {
+            Ok(Some(msg)) => Ok(Some(Ok(msg))),
+            Ok(None) => Ok(None),
+            Err(e) if e.is_fatal() => Err(e),
+            Err(e) => Ok(Some(Err(e))),
+        }
     }
 }
 
