@@ -16,4 +16,5 @@ pub mod link;
 pub mod lvap;
 pub mod radio;
 pub mod runtime;
+pub mod sim;
 pub mod time;
