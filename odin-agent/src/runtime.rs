@@ -1,7 +1,9 @@
 //! The agent's event loop: one closed [`Event`] enum that every source
 //! feeds (radio events, the controller link, timers), one `select!`, one
 //! handler that passes each event to the sans-IO [`AgentCore`] and carries
-//! out its outputs.
+//! out its outputs in order. The loop owns the radios: a command is handed
+//! to its radio (`Radio::execute` does not block) before any later output,
+//! such as the result that tells the controller it is done, goes out.
 
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::agent::{AgentCore, AgentInput, AgentOutput};
 use crate::link::{self, LinkConfig, LinkEvent};
-use crate::radio::{Radio, RadioCmd, RadioEvent};
+use crate::radio::{Radio, RadioEvent};
 use crate::time::Instant;
 
 /// Everything the agent reacts to.
@@ -26,64 +28,27 @@ pub enum Event {
     Tick,
 }
 
-/// Runs a radio in its own task: commands in, events out.
-fn spawn_radio<R: Radio + 'static>(
-    tasks: &TaskTracker,
-    index: RadioIndex,
-    mut radio: R,
-    events: mpsc::Sender<Event>,
-    shutdown: CancellationToken,
-) -> mpsc::UnboundedSender<RadioCmd> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<RadioCmd>();
-    tasks.spawn(async move {
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                cmd = rx.recv() => match cmd {
-                    Some(cmd) => radio.execute(cmd),
-                    None => return,
-                },
-                event = radio.next_event() => match event {
-                    Some(event) => {
-                        if events.send(Event::Radio(index, event)).await.is_err() {
-                            return;
-                        }
-                    }
-                    None => {
-                        tracing::error!(radio = index, "radio gone");
-                        return;
-                    }
-                },
-            }
-        }
-    });
-    tx
+/// The next event of any radio, with its index; pending forever when there
+/// is no radio. Cancel-safe as long as every radio's `next_event` is.
+async fn next_radio_event<R: Radio>(radios: &mut [R]) -> (RadioIndex, Option<RadioEvent>) {
+    if radios.is_empty() {
+        return std::future::pending().await;
+    }
+    let futures = radios.iter_mut().map(|radio| Box::pin(radio.next_event()));
+    let (event, index, _) = futures::future::select_all(futures).await;
+    (index as RadioIndex, event)
 }
 
 /// Runs an agent until `shutdown` is cancelled.
 pub async fn run<R: Radio + 'static>(
     mut core: AgentCore,
-    radios: Vec<R>,
+    mut radios: Vec<R>,
     link: LinkConfig,
     shutdown: CancellationToken,
 ) {
     let start = tokio::time::Instant::now();
     let now = || Instant::from_micros(start.elapsed().as_micros() as u64);
     let tasks = TaskTracker::new();
-    let (events_tx, mut events) = mpsc::channel::<Event>(4096);
-    let radio_cmds: Vec<_> = radios
-        .into_iter()
-        .enumerate()
-        .map(|(i, radio)| {
-            spawn_radio(
-                &tasks,
-                i as RadioIndex,
-                radio,
-                events_tx.clone(),
-                shutdown.clone(),
-            )
-        })
-        .collect();
     let (link_tx, mut link_events) = mpsc::channel::<LinkEvent>(4096);
     tasks.spawn(link::run(link, link_tx, shutdown.clone()));
     let mut to_controller: Option<mpsc::Sender<AgentMsg>> = None;
@@ -96,7 +61,13 @@ pub async fn run<R: Radio + 'static>(
             .map(|t| start + Duration::from_micros(t.micros()));
         let event = tokio::select! {
             () = shutdown.cancelled() => break,
-            Some(event) = events.recv() => event,
+            (index, event) = next_radio_event(&mut radios) => match event {
+                Some(event) => Event::Radio(index, event),
+                None => {
+                    tracing::error!(%agent, radio = index, "radio gone: stopping");
+                    break;
+                }
+            },
             Some(event) = link_events.recv() => Event::Link(event),
             () = async {
                 match deadline {
@@ -121,10 +92,10 @@ pub async fn run<R: Radio + 'static>(
         core.handle(input, now(), &mut out);
         for output in out.drain(..) {
             match output {
-                AgentOutput::Radio(index, cmd) => match radio_cmds.get(index as usize) {
-                    Some(radio) => {
-                        let _ = radio.send(cmd);
-                    }
+                // Carried out before anything later in `out` is sent: the
+                // controller hears "done" only after the radio was told.
+                AgentOutput::Radio(index, cmd) => match radios.get_mut(index as usize) {
+                    Some(radio) => radio.execute(cmd),
                     None => {
                         tracing::error!(radio = index, "command for a radio that does not exist")
                     }
