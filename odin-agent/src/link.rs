@@ -9,6 +9,8 @@ use futures::{SinkExt, StreamExt};
 use odin_proto::auth::{self, Nonce, Role};
 use odin_proto::codec::Codec;
 use odin_proto::msg::{AgentMsg, ControllerMsg, PROTOCOL_VERSION};
+use odin_proto::tls::TlsConnector;
+use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -30,6 +32,9 @@ pub struct LinkConfig {
     pub backoff_max: Duration,
     /// How long the handshake may take.
     pub handshake_timeout: Duration,
+    /// TLS, when set: the connector (trusting the controller's CA) and the
+    /// name its certificate must carry.
+    pub tls: Option<(TlsConnector, ServerName<'static>)>,
 }
 
 impl core::fmt::Debug for LinkConfig {
@@ -38,6 +43,13 @@ impl core::fmt::Debug for LinkConfig {
             .field("controller", &self.controller)
             .field("secret", &"<redacted>")
             .field("agent", &self.agent)
+            .field(
+                "tls",
+                &self
+                    .tls
+                    .as_ref()
+                    .map(|(_, name)| name.to_str().into_owned()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -52,6 +64,7 @@ impl LinkConfig {
             backoff_min: Duration::from_millis(200),
             backoff_max: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
+            tls: None,
         }
     }
 }
@@ -104,6 +117,31 @@ impl core::fmt::Display for HandshakeError {
 impl std::error::Error for HandshakeError {}
 
 type AgentFramed<S> = Framed<S, Codec<ControllerMsg, AgentMsg>>;
+
+/// A byte stream the link runs on: plain TCP or TLS over it.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Dials the controller, with TLS when configured.
+async fn dial(config: &LinkConfig) -> Result<Box<dyn Io>, HandshakeError> {
+    let stream = TcpStream::connect(&config.controller)
+        .await
+        .map_err(|e| HandshakeError::Io(e.to_string()))?;
+    let _ = stream.set_nodelay(true);
+    match &config.tls {
+        None => Ok(Box::new(stream)),
+        Some((connector, name)) => {
+            let tls = tokio::time::timeout(
+                config.handshake_timeout,
+                connector.connect(name.clone(), stream),
+            )
+            .await
+            .map_err(|_| HandshakeError::Timeout)?
+            .map_err(|e| HandshakeError::Protocol(format!("TLS: {e}")))?;
+            Ok(Box::new(tls))
+        }
+    }
+}
 
 async fn next_msg<S: AsyncRead + AsyncWrite + Unpin>(
     framed: &mut AgentFramed<S>,
@@ -173,11 +211,8 @@ pub async fn run(config: LinkConfig, events: mpsc::Sender<LinkEvent>, shutdown: 
     let mut backoff = config.backoff_min;
     loop {
         let attempt = async {
-            let stream = TcpStream::connect(&config.controller)
-                .await
-                .map_err(|e| HandshakeError::Io(e.to_string()))?;
-            let _ = stream.set_nodelay(true);
-            let mut framed = Framed::new(stream, Codec::<ControllerMsg, AgentMsg>::default());
+            let io = dial(&config).await?;
+            let mut framed = Framed::new(io, Codec::<ControllerMsg, AgentMsg>::default());
             handshake(&mut framed, &config).await?;
             Ok::<_, HandshakeError>(framed)
         };

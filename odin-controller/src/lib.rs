@@ -1,1 +1,11 @@
-//! odin-controller
+//! odin-controller: the controller of an Odin network.
+//!
+//! * [`core`]: the sans-IO heart: agent sessions, the registry of agents,
+//!   radios, clients and LVAPs, placement of new clients, handoff
+//!   orchestration with rollback, subscriptions and statistics. Inputs and
+//!   the time go in, messages for agents and events come out.
+//! * [`server`]: the sockets around it: accepting agents, authenticating
+//!   them, one task per connection, one task owning the core.
+
+pub mod core;
+pub mod server;

@@ -6,6 +6,7 @@
 //!   a `tokio_util` codec.
 //! * [`auth`]: the HMAC challenge-response that proves the shared secret
 //!   both ways without sending it.
+//! * [`tls`]: optional TLS (rustls) around the link.
 //! * [`StationState`]: the complete state of a client that a migration
 //!   carries from one agent to another.
 
@@ -13,6 +14,7 @@ pub mod auth;
 pub mod codec;
 pub mod msg;
 mod station;
+pub mod tls;
 
 pub use odin_wire::MacAddr;
 pub use station::{StationFlags, StationState, WmmStation};

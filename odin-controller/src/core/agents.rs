@@ -1,0 +1,605 @@
+//! Agent sessions: hello and version check, heartbeats, reconciliation,
+//! the messages of an up agent, and what an agent's death does.
+//!
+//! # Reconciliation
+//!
+//! At hello the agent reports the LVAPs it serves. For each report, in
+//! order:
+//!
+//! * the registry places the client's LVAP on this agent under this BSSID:
+//!   it stays (the reported radio and station state are taken);
+//! * the registry gives the client another BSSID, or places its LVAP on
+//!   another agent (including one that reported it earlier, or a placement
+//!   in flight): `RemoveLvap { deauthenticate: false }`;
+//! * the registry knows no LVAP for the client: adopted (the controller
+//!   restarted, or the client's agent died and nobody else heard it), if
+//!   the BSSID is not another client's and the radio exists and has room;
+//!   otherwise removed, and the client (with the reported station state)
+//!   is placed on another agent that heard it.
+//!
+//! Then every LVAP the registry places on this agent that was not reported
+//! is sent again (`AddLvap` with the cached station state, then
+//! `AuthorizeLvap`), if its radio still exists and has room; otherwise the
+//! client is placed elsewhere.
+
+use std::collections::BTreeMap;
+
+use odin_proto::msg::{
+    AgentMsg, ClientEvent, ClientStats, ControllerMsg, LvapStatus, RadioInfo, RadioStats,
+    PROTOCOL_VERSION,
+};
+use odin_proto::{MacAddr, StationState};
+
+use super::api::{ControllerEvent, DownReason, Output, RadioRef, SessionId};
+use super::placement::PlacementJob;
+use super::registry::{Agent, Client, Lvap, LvapState, Radio};
+use super::time::Instant;
+use super::{Answer, Controller, Purpose, Session};
+
+impl Controller {
+    /// A connection authenticated as `name`.
+    pub(crate) fn session_opened(
+        &mut self,
+        session: SessionId,
+        name: String,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        if self.sessions.contains_key(&session) {
+            tracing::warn!(?session, "session id reused: ignored");
+            self.counters.protocol_errors += 1;
+            return;
+        }
+        let agent = self.agents.entry(name.clone()).or_insert_with(|| Agent {
+            name: name.clone(),
+            session: None,
+            up: false,
+            software: String::new(),
+            radios: BTreeMap::new(),
+            last_heard: None,
+            last_down: None,
+        });
+        let old = agent.session.replace(session);
+        agent.up = false;
+        agent.last_heard = Some(now);
+        self.sessions.insert(
+            session,
+            Session {
+                agent: name,
+                hello: false,
+                last_heard: now,
+            },
+        );
+        if let Some(old) = old {
+            self.end_session(old, DownReason::Replaced, now, out);
+        }
+    }
+
+    /// The connection closed.
+    pub(crate) fn session_closed(
+        &mut self,
+        session: SessionId,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        self.end_session(session, DownReason::ConnectionClosed, now, out);
+    }
+
+    /// Ends a session: closes it (unless it closed by itself), resolves its
+    /// requests and handoffs, and re-serves the agent's clients elsewhere
+    /// unless a newer session of the agent replaces it.
+    pub(crate) fn end_session(
+        &mut self,
+        session: SessionId,
+        reason: DownReason,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(s) = self.sessions.remove(&session) else {
+            return;
+        };
+        let name = s.agent;
+        if reason != DownReason::ConnectionClosed {
+            out.push(Output::Close {
+                session,
+                reason: reason.to_string(),
+            });
+        }
+        let mut replaced = true;
+        if let Some(agent) = self.agents.get_mut(&name) {
+            if agent.session == Some(session) {
+                agent.session = None;
+                agent.up = false;
+                replaced = false;
+            }
+            agent.last_down = Some(reason.clone());
+        }
+        tracing::info!(agent = %name, %reason, "agent down");
+        out.push(Output::Event(ControllerEvent::AgentDown {
+            agent: name.clone(),
+            reason,
+        }));
+        // Its requests: handoffs are resolved below, per handoff.
+        let ids: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.session == session)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some(p) = self.pending.remove(&id) {
+                if !matches!(p.purpose, Purpose::Handoff { .. }) {
+                    self.resolve(p, Answer::AgentLost, now, out);
+                }
+            }
+        }
+        let moving: Vec<MacAddr> = self
+            .handoffs
+            .iter()
+            .filter(|(_, h)| h.source.agent == name || h.target.agent == name)
+            .map(|(client, _)| *client)
+            .collect();
+        for client in moving {
+            self.handoff_agent_lost(client, &name, now, out);
+        }
+        if replaced {
+            // The new session's hello reconciles the LVAPs hosted here.
+            return;
+        }
+        let hosted: Vec<MacAddr> = self
+            .clients
+            .values()
+            .filter(|c| {
+                c.lvap
+                    .as_ref()
+                    .is_some_and(|l| l.at.agent == name && l.state == LvapState::Active)
+            })
+            .map(|c| c.mac)
+            .collect();
+        for client in hosted {
+            self.reserve(client, &[&name], now, out);
+        }
+    }
+
+    /// A message from an agent.
+    pub(crate) fn message(
+        &mut self,
+        session: SessionId,
+        msg: AgentMsg,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(s) = self.sessions.get_mut(&session) else {
+            self.counters.unknown_sessions += 1;
+            self.counters.protocol_errors += 1;
+            return;
+        };
+        s.last_heard = now;
+        let hello_done = s.hello;
+        let name = s.agent.clone();
+        if let Some(agent) = self.agents.get_mut(&name) {
+            agent.last_heard = Some(now);
+        }
+        tracing::trace!(agent = %name, kind = super::message_kind(&msg), "message");
+        if !hello_done {
+            match msg {
+                AgentMsg::Hello {
+                    version,
+                    software,
+                    radios,
+                    lvaps,
+                } => self.hello(session, &name, version, software, radios, lvaps, now, out),
+                other => {
+                    self.counters.before_hello += 1;
+                    self.counters.protocol_errors += 1;
+                    let why = format!("{} before hello", super::message_kind(&other));
+                    out.push(Output::Send {
+                        session,
+                        msg: ControllerMsg::Error {
+                            id: None,
+                            message: why.clone(),
+                        },
+                    });
+                    self.end_session(session, DownReason::ProtocolError(why), now, out);
+                }
+            }
+            return;
+        }
+        match msg {
+            AgentMsg::Auth { .. } | AgentMsg::Hello { .. } => {
+                self.counters.protocol_errors += 1;
+                out.push(Output::Send {
+                    session,
+                    msg: ControllerMsg::Error {
+                        id: None,
+                        message: format!("unexpected {}", super::message_kind(&msg)),
+                    },
+                });
+            }
+            AgentMsg::Heartbeat { .. } => {}
+            AgentMsg::ClientHeard {
+                radio,
+                client,
+                signal_dbm,
+                ssid,
+            } => {
+                let at = RadioRef { agent: name, radio };
+                self.client_heard(at, client, signal_dbm, &ssid, now, out);
+            }
+            AgentMsg::Client {
+                bssid,
+                client,
+                event,
+                station,
+            } => self.client_event(&name, bssid, client, event, station, out),
+            AgentMsg::Stats { clients, radios } => self.stats(&name, clients, radios, now),
+            AgentMsg::Matched {
+                subscription,
+                client,
+                radio,
+                value,
+            } => {
+                // A match of a subscription removed meanwhile is dropped.
+                if self.subscriptions.contains_key(&subscription) {
+                    out.push(Output::Event(ControllerEvent::SubscriptionMatched {
+                        agent: name,
+                        subscription,
+                        client,
+                        radio,
+                        value,
+                    }));
+                }
+            }
+            AgentMsg::Result { id, outcome } => {
+                self.result(session, id, Answer::from_outcome(outcome), now, out);
+            }
+            AgentMsg::Error { id, message } => {
+                self.counters.agent_errors += 1;
+                tracing::warn!(agent = %name, ?id, %message, "agent reported an error");
+                if let Some(id) = id {
+                    if self.pending.get(&id).is_some_and(|p| p.session == session) {
+                        self.result(session, id, Answer::Failed(message), now, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn result(
+        &mut self,
+        session: SessionId,
+        id: u64,
+        answer: Answer,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        if self.pending.get(&id).is_none_or(|p| p.session != session) {
+            self.counters.unknown_results += 1;
+            return;
+        }
+        if let Some(pending) = self.pending.remove(&id) {
+            self.resolve(pending, answer, now, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn hello(
+        &mut self,
+        session: SessionId,
+        name: &str,
+        version: u16,
+        software: String,
+        radios: Vec<RadioInfo>,
+        lvaps: Vec<LvapStatus>,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        if version != PROTOCOL_VERSION {
+            self.counters.version_mismatches += 1;
+            self.counters.protocol_errors += 1;
+            out.push(Output::Send {
+                session,
+                msg: ControllerMsg::Error {
+                    id: None,
+                    message: format!(
+                        "protocol version {version} is not supported; this controller speaks {PROTOCOL_VERSION}"
+                    ),
+                },
+            });
+            self.end_session(session, DownReason::VersionMismatch { version }, now, out);
+            return;
+        }
+        let mut by_index = BTreeMap::new();
+        for info in radios {
+            if by_index.contains_key(&info.index) {
+                self.counters.protocol_errors += 1;
+                continue;
+            }
+            by_index.insert(info.index, Radio { info, stats: None });
+        }
+        let announced: Vec<RadioInfo> = by_index.values().map(|r| r.info.clone()).collect();
+        if let Some(s) = self.sessions.get_mut(&session) {
+            s.hello = true;
+        }
+        if let Some(agent) = self.agents.get_mut(name) {
+            agent.up = true;
+            agent.software = software.clone();
+            agent.radios = by_index;
+        }
+        tracing::info!(agent = %name, %software, radios = announced.len(), lvaps = lvaps.len(), "agent up");
+        out.push(Output::Event(ControllerEvent::AgentUp {
+            agent: name.to_owned(),
+            software,
+            radios: announced,
+        }));
+        let subscriptions: Vec<_> = self.subscriptions.values().cloned().collect();
+        for subscription in &subscriptions {
+            self.send_subscription(name, subscription, now, out);
+        }
+        self.reconcile(name, lvaps, now, out);
+    }
+
+    fn reconcile(
+        &mut self,
+        name: &str,
+        lvaps: Vec<LvapStatus>,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let (mut kept, mut adopted, mut removed, mut re_added) = (0, 0, 0, 0);
+        let mut reported: Vec<MacAddr> = Vec::new();
+        let mut elsewhere: Vec<MacAddr> = Vec::new();
+        for status in lvaps {
+            let client = status.lvap.client;
+            let bssid = status.lvap.bssid;
+            let at = RadioRef {
+                agent: name.to_owned(),
+                radio: status.lvap.radio,
+            };
+            let station = status.station.filter(|s| s.sta == client);
+            match self.reconcile_one(client, bssid, &at, station) {
+                Verdict::Kept => {
+                    kept += 1;
+                    reported.push(client);
+                }
+                Verdict::Adopted => {
+                    adopted += 1;
+                    reported.push(client);
+                }
+                Verdict::Remove { place_elsewhere } => {
+                    removed += 1;
+                    self.cleanup_remove(name, client, bssid, None, now, out);
+                    if place_elsewhere && !elsewhere.contains(&client) {
+                        elsewhere.push(client);
+                    }
+                }
+            }
+        }
+        let unreported: Vec<(MacAddr, RadioRef, Option<StationState>)> = self
+            .clients
+            .values()
+            .filter(|c| !reported.contains(&c.mac))
+            .filter_map(|c| {
+                let lvap = c.lvap.as_ref()?;
+                (lvap.at.agent == name && lvap.state == LvapState::Active)
+                    .then(|| (c.mac, lvap.at.clone(), c.station.clone()))
+            })
+            .collect();
+        for (client, at, station) in unreported {
+            if let Some(c) = self.clients.get_mut(&client) {
+                c.lvap = None;
+            }
+            if !self.has_room(&at) {
+                elsewhere.push(client);
+                continue;
+            }
+            re_added += 1;
+            self.placements
+                .insert(client, PlacementJob::immediate(now, station));
+            self.place_on(client, at, now, out);
+        }
+        for client in elsewhere {
+            self.reserve(client, &[name], now, out);
+        }
+        out.push(Output::Event(ControllerEvent::Reconciled {
+            agent: name.to_owned(),
+            kept,
+            adopted,
+            removed,
+            re_added,
+        }));
+    }
+
+    /// What to do with one reported LVAP.
+    fn reconcile_one(
+        &mut self,
+        client: MacAddr,
+        bssid: MacAddr,
+        at: &RadioRef,
+        station: Option<StationState>,
+    ) -> Verdict {
+        if !client.is_unicast() || !bssid.is_unicast() {
+            self.counters.protocol_errors += 1;
+            return Verdict::Remove {
+                place_elsewhere: false,
+            };
+        }
+        let radio_exists = self
+            .agents
+            .get(&at.agent)
+            .is_some_and(|a| a.radios.contains_key(&at.radio));
+        let c = self
+            .clients
+            .entry(client)
+            .or_insert_with(|| Client::new(client));
+        if c.bssid.is_some_and(|b| b != bssid) {
+            return Verdict::Remove {
+                place_elsewhere: false,
+            };
+        }
+        if let Some(lvap) = &c.lvap {
+            let here = lvap.at.agent == at.agent && lvap.state == LvapState::Active;
+            if !here {
+                return Verdict::Remove {
+                    place_elsewhere: false,
+                };
+            }
+            if let Some(station) = station {
+                c.station = Some(station);
+            }
+            // Where the agent has it (it knows), if that radio still exists
+            // and has room (its limit may have shrunk).
+            c.lvap = None;
+            if radio_exists && self.has_room(at) {
+                if let Some(c) = self.clients.get_mut(&client) {
+                    c.lvap = Some(Lvap {
+                        at: at.clone(),
+                        state: LvapState::Active,
+                    });
+                }
+                return Verdict::Kept;
+            }
+            return Verdict::Remove {
+                place_elsewhere: true,
+            };
+        }
+        // Not placed anywhere: adopt.
+        if station.is_some() {
+            c.station = station;
+        }
+        if !self.bssids.claim(bssid, client) {
+            return Verdict::Remove {
+                place_elsewhere: false,
+            };
+        }
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.bssid = Some(bssid);
+        }
+        if !radio_exists || !self.has_room(at) {
+            return Verdict::Remove {
+                place_elsewhere: true,
+            };
+        }
+        self.placements.remove(&client);
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.lvap = Some(Lvap {
+                at: at.clone(),
+                state: LvapState::Active,
+            });
+        }
+        Verdict::Adopted
+    }
+
+    /// A client event from an agent.
+    fn client_event(
+        &mut self,
+        agent: &str,
+        bssid: MacAddr,
+        client: MacAddr,
+        event: ClientEvent,
+        station: Option<StationState>,
+        out: &mut Vec<Output>,
+    ) {
+        let target = self.handoffs.get(&client).map(|h| h.target.agent.clone());
+        let Some(c) = self.clients.get_mut(&client) else {
+            self.counters.stray_client_events += 1;
+            return;
+        };
+        let hosts = c.lvap.as_ref().is_some_and(|l| l.at.agent == agent);
+        let ours = c.bssid == Some(bssid) && (hosts || target.as_deref() == Some(agent));
+        if !ours {
+            self.counters.stray_client_events += 1;
+            return;
+        }
+        let agent = agent.to_owned();
+        match event {
+            ClientEvent::Authenticated => {}
+            ClientEvent::Associated { reassociation } => {
+                out.push(Output::Event(ControllerEvent::ClientJoined {
+                    client,
+                    agent,
+                    reassociation,
+                }));
+            }
+            ClientEvent::Authorized => {
+                if let Some(station) = station.filter(|s| s.sta == client) {
+                    c.station = Some(station);
+                }
+                out.push(Output::Event(ControllerEvent::ClientAuthorized {
+                    client,
+                    agent,
+                }));
+            }
+            ClientEvent::Left { reason } => {
+                c.station = None;
+                out.push(Output::Event(ControllerEvent::ClientLeft {
+                    client,
+                    agent,
+                    reason,
+                }));
+            }
+        }
+    }
+
+    /// Statistics from an agent.
+    fn stats(
+        &mut self,
+        agent: &str,
+        clients: Vec<ClientStats>,
+        radios: Vec<RadioStats>,
+        now: Instant,
+    ) {
+        let Some(a) = self.agents.get_mut(agent) else {
+            return;
+        };
+        for stats in radios {
+            match a.radios.get_mut(&stats.radio) {
+                Some(radio) => {
+                    radio.info.channel = stats.channel;
+                    radio.stats = Some((stats, now));
+                }
+                None => {
+                    self.counters.unknown_radios += 1;
+                    self.counters.protocol_errors += 1;
+                }
+            }
+        }
+        for stats in clients {
+            if !a.radios.contains_key(&stats.radio) {
+                self.counters.unknown_radios += 1;
+                self.counters.protocol_errors += 1;
+                continue;
+            }
+            // Only clients already known: statistics do not create clients.
+            let Some(c) = self.clients.get_mut(&stats.client) else {
+                continue;
+            };
+            let at = RadioRef {
+                agent: agent.to_owned(),
+                radio: stats.radio,
+            };
+            if let Some(signal_dbm) = stats.signal_dbm {
+                let heard_at =
+                    now.saturating_sub(std::time::Duration::from_millis(stats.inactive_ms));
+                let newer = c.signals.get(&at).is_none_or(|h| h.at < heard_at);
+                if newer {
+                    c.signals.insert(
+                        at.clone(),
+                        super::Heard {
+                            signal_dbm,
+                            at: heard_at,
+                        },
+                    );
+                }
+            }
+            c.stats.insert(at, (stats, now));
+        }
+    }
+}
+
+/// The fate of a reported LVAP.
+enum Verdict {
+    Kept,
+    Adopted,
+    Remove { place_elsewhere: bool },
+}

@@ -1,0 +1,856 @@
+//! The controller core, sans-IO.
+//!
+//! [`Controller::handle`] takes an [`Input`] (a connection authenticated,
+//! a message from an agent, a connection closed, a tick, a command) and the
+//! current time, and pushes [`Output`]s: messages for agents, connections to
+//! close, and [`ControllerEvent`]s for apps and the API. It never reads a
+//! clock, touches a socket or spawns anything; [`Controller::poll_at`] says
+//! when the next [`Input::Tick`] is due. The server around it does TCP,
+//! TLS and the HMAC handshake, then feeds it.
+//!
+//! # What it does
+//!
+//! * **Sessions** ([`agents`]): an authenticated connection must say
+//!   `Hello` with `PROTOCOL_VERSION`; anything else first, or another
+//!   version, gets `Error` and the connection closed. Any message counts
+//!   as a heartbeat; an agent silent for `heartbeat_timeout` is down. A
+//!   new connection of an agent that is still connected replaces the old
+//!   one (its LVAPs stay put until the new hello reconciles them).
+//! * **Reconciliation** at hello: the registry is the authority. A
+//!   reported LVAP the registry places on this agent stays (its station
+//!   state is refreshed); one the registry places elsewhere or under
+//!   another BSSID is removed silently; one the registry places here but
+//!   that was not reported is sent again; one the registry does not know
+//!   is adopted (so a restarted controller learns the network from its
+//!   agents), unless another agent already reported the client (the first
+//!   report wins, the later one is removed).
+//! * **Placement** ([`placement`]): the first probe of a client without an
+//!   LVAP opens a `placement_window`; at its end a [`Placement`] strategy
+//!   ranks the radios that heard the client within the window and have
+//!   room; the best gets `AddLvap`; a failure or timeout tries the next.
+//! * **Agent death**: the LVAPs of an agent that goes down are re-served on
+//!   the best other agent that heard the client within `signal_max_age`,
+//!   with the cached station state (so a client on the same channel keeps
+//!   its association); when none did, the LVAP waits for the client to be
+//!   heard again.
+//! * **Handoffs** ([`handoff`]): export, add at target, remove at source,
+//!   authorize at target; each step acknowledged and bounded by
+//!   `step_timeout`; failures roll back to exactly one serving agent.
+//!
+//! # Unanswered probes and races between agents
+//!
+//! No agent answers a client it has no LVAP for: agents only report the
+//! probe (`ClientHeard`). The controller is the single place where a
+//! client is given an agent, so two agents hearing the same probe cannot
+//! both create an LVAP: their reports are collected in one window and one
+//! agent is told. The probes of the first `placement_window` (and until
+//! `AddLvap` is acknowledged) go unanswered; clients probe every channel
+//! again within a scan and re-scan within seconds, and the LVAP answers
+//! those. A placement whose every candidate failed is dropped, and the
+//! client's next probe starts a new one. Probes for another SSID record the
+//! signal but start no placement.
+//!
+//! # Invariants
+//!
+//! Checked by [`Controller::check_invariants`] after every input in the
+//! tests (and under proptest):
+//!
+//! 1. Each agent has at most one session, and sessions and agents point to
+//!    each other.
+//! 2. A BSSID belongs to at most one client, for good; every LVAP uses its
+//!    client's BSSID.
+//! 3. Each client's LVAP is on at most one agent (`Client::lvap` names one
+//!    radio); the agent is connected (up, or a replacing connection waiting
+//!    for hello) and the radio exists.
+//! 4. No radio hosts more LVAPs than its `max_lvaps`, counting LVAPs being
+//!    placed and the slots running handoffs hold (a handoff holds one on
+//!    each side until it ends, so a rollback always finds room).
+//! 5. An LVAP is `Placing` exactly when its placement waits on a request,
+//!    `Migrating` exactly when a handoff of its client runs, and a running
+//!    handoff (or a placement past its window) always waits on exactly one
+//!    request.
+//! 6. Every pending request was sent on its agent's current session and
+//!    has a deadline; a session's end resolves all its requests.
+
+pub mod agents;
+mod api;
+pub mod handoff;
+pub mod placement;
+mod registry;
+mod time;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use odin_proto::msg::{AgentMsg, ControllerMsg, LvapSpec, RadioIndex, RequestId, Subscription};
+use odin_proto::{MacAddr, StationState};
+
+pub use api::{
+    BssidPrefix, Command, CommandError, CommandId, CommandOk, ControllerConfig, ControllerEvent,
+    Counters, DownReason, HandoffId, HandoffStep, Input, Output, RadioRef, Rollback, SessionId,
+    StepDurations, SubscriptionSpec,
+};
+pub use handoff::Handoff;
+pub use placement::{BestSignal, Candidate, Placement};
+pub use registry::{Agent, Client, Heard, Lvap, LvapState, Radio};
+pub use time::Instant;
+
+use placement::PlacementJob;
+use registry::BssidAllocator;
+
+/// A connection to an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session {
+    agent: String,
+    hello: bool,
+    last_heard: Instant,
+}
+
+/// Why a request was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// `AddLvap` or `AuthorizeLvap` of a placement.
+    Place { client: MacAddr },
+    /// The current step of a client's handoff.
+    Handoff { client: MacAddr },
+    /// A removal nothing waits on but perhaps a `Disconnect`.
+    Cleanup {
+        client: MacAddr,
+        command: Option<CommandId>,
+    },
+    /// A `SetChannel` command.
+    SetChannel {
+        command: CommandId,
+        radio: RadioIndex,
+        channel: u8,
+    },
+    /// A subscription's installation or removal.
+    Subscription { subscription: u64, install: bool },
+}
+
+/// A command sent to an agent and not yet answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pending {
+    session: SessionId,
+    agent: String,
+    sent: Instant,
+    deadline: Instant,
+    purpose: Purpose,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Answer {
+    Done,
+    Station(Box<StationState>),
+    Failed(String),
+    Timeout,
+    /// Its session ended.
+    AgentLost,
+}
+
+impl Answer {
+    fn from_outcome(outcome: odin_proto::msg::Outcome) -> Answer {
+        match outcome {
+            odin_proto::msg::Outcome::Done => Answer::Done,
+            odin_proto::msg::Outcome::Station { station } => Answer::Station(Box::new(station)),
+            odin_proto::msg::Outcome::Failed { reason } => Answer::Failed(reason),
+        }
+    }
+
+    fn is_success(&self) -> bool {
+        matches!(self, Answer::Done | Answer::Station(_))
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            Answer::Done | Answer::Station(_) => "done".into(),
+            Answer::Failed(why) => why.clone(),
+            Answer::Timeout => "no answer in time".into(),
+            Answer::AgentLost => "agent down".into(),
+        }
+    }
+}
+
+/// The controller: registry, sessions, placement, handoffs.
+pub struct Controller {
+    config: ControllerConfig,
+    placement: Box<dyn Placement>,
+    sessions: BTreeMap<SessionId, Session>,
+    agents: BTreeMap<String, Agent>,
+    clients: BTreeMap<MacAddr, Client>,
+    bssids: BssidAllocator,
+    pending: BTreeMap<RequestId, Pending>,
+    placements: BTreeMap<MacAddr, PlacementJob>,
+    handoffs: BTreeMap<MacAddr, Handoff>,
+    subscriptions: BTreeMap<u64, Subscription>,
+    next_request: RequestId,
+    next_command: u64,
+    next_handoff: u64,
+    next_subscription: u64,
+    counters: Counters,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("agents", &self.agents.len())
+            .field("clients", &self.clients.len())
+            .field("pending", &self.pending.len())
+            .field("handoffs", &self.handoffs.len())
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Controller {
+    /// A controller with the default placement ([`BestSignal`]).
+    pub fn new(config: ControllerConfig) -> Controller {
+        Controller::with_placement(config, Box::new(BestSignal))
+    }
+
+    /// A controller with its own placement strategy.
+    pub fn with_placement(config: ControllerConfig, placement: Box<dyn Placement>) -> Controller {
+        Controller {
+            bssids: BssidAllocator::new(config.bssid_prefix),
+            config,
+            placement,
+            sessions: BTreeMap::new(),
+            agents: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            placements: BTreeMap::new(),
+            handoffs: BTreeMap::new(),
+            subscriptions: BTreeMap::new(),
+            next_request: 1,
+            next_command: 1,
+            next_handoff: 1,
+            next_subscription: 1,
+            counters: Counters::default(),
+        }
+    }
+
+    /// Takes one input at time `now` (non-decreasing from call to call).
+    pub fn handle(&mut self, input: Input, now: Instant, out: &mut Vec<Output>) {
+        match input {
+            Input::AgentUp { session, agent } => self.session_opened(session, agent, now, out),
+            Input::Msg { session, msg } => self.message(session, msg, now, out),
+            Input::AgentDown { session } => self.session_closed(session, now, out),
+            Input::Tick => self.tick(now, out),
+            Input::Command(command) => {
+                self.command(command, now, out);
+            }
+        }
+    }
+
+    /// Takes a command, like `handle(Input::Command(..))`, and returns its
+    /// id.
+    pub fn command(&mut self, command: Command, now: Instant, out: &mut Vec<Output>) -> CommandId {
+        let id = CommandId(self.next_command);
+        self.next_command += 1;
+        let result = match command {
+            Command::Handoff {
+                client,
+                to_agent,
+                to_radio,
+                cause,
+            } => self.start_handoff(id, client, to_agent, to_radio, cause, now, out),
+            Command::SetChannel {
+                agent,
+                radio,
+                channel,
+            } => self.set_channel(id, agent, radio, channel, now, out),
+            Command::Disconnect { client } => self.disconnect(id, client, now, out),
+            Command::Subscribe(spec) => self.subscribe(spec, now, out),
+            Command::Unsubscribe(subscription) => self.unsubscribe(subscription, now, out),
+        };
+        if let Some(result) = result {
+            out.push(Output::Event(ControllerEvent::CommandResult { id, result }));
+        }
+        id
+    }
+
+    /// The id the next command will get.
+    pub fn next_command_id(&self) -> CommandId {
+        CommandId(self.next_command)
+    }
+
+    /// When the next [`Input::Tick`] is due, if anything waits on time.
+    pub fn poll_at(&self) -> Option<Instant> {
+        let sessions = self
+            .sessions
+            .values()
+            .map(|s| s.last_heard + self.config.heartbeat_timeout);
+        let pending = self.pending.values().map(|p| p.deadline);
+        let windows = self.placements.values().filter_map(|job| job.window_end());
+        sessions.chain(pending).chain(windows).min()
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ControllerConfig {
+        &self.config
+    }
+
+    /// The counters of dropped and refused input.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Every agent ever seen, by identity.
+    pub fn agents(&self) -> &BTreeMap<String, Agent> {
+        &self.agents
+    }
+
+    /// Every client ever heard, by address.
+    pub fn clients(&self) -> &BTreeMap<MacAddr, Client> {
+        &self.clients
+    }
+
+    /// One client.
+    pub fn client(&self, mac: &MacAddr) -> Option<&Client> {
+        self.clients.get(mac)
+    }
+
+    /// The running handoffs, by client.
+    pub fn handoffs(&self) -> &BTreeMap<MacAddr, Handoff> {
+        &self.handoffs
+    }
+
+    /// The installed subscriptions.
+    pub fn subscriptions(&self) -> &BTreeMap<u64, Subscription> {
+        &self.subscriptions
+    }
+
+    /// How many commands to agents wait for an answer.
+    pub fn pending_requests(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether an agent is up (connected and said hello).
+    pub fn is_up(&self, agent: &str) -> bool {
+        self.agents.get(agent).is_some_and(|a| a.up)
+    }
+
+    /// How many LVAP slots of a radio are taken: LVAPs hosted or being
+    /// placed there, and the slots running handoffs hold (the target's
+    /// before it hosts the LVAP, the source's afterwards, for a rollback).
+    pub fn load(&self, at: &RadioRef) -> u32 {
+        let hosted = self
+            .clients
+            .values()
+            .filter(|c| c.lvap.as_ref().is_some_and(|l| l.at == *at))
+            .count();
+        let reserved = self
+            .handoffs
+            .values()
+            .filter(|h| {
+                (h.target == *at && h.reserves_target()) || (h.source == *at && h.reserves_source())
+            })
+            .count();
+        (hosted + reserved) as u32
+    }
+
+    /// Whether a radio is on an up agent and has room for one more LVAP.
+    pub fn has_room(&self, at: &RadioRef) -> bool {
+        let Some(agent) = self.agents.get(&at.agent) else {
+            return false;
+        };
+        let Some(radio) = agent.radios.get(&at.radio) else {
+            return false;
+        };
+        agent.up && self.load(at) < radio.info.max_lvaps
+    }
+
+    fn tick(&mut self, now: Instant, out: &mut Vec<Output>) {
+        let timeout = self.config.heartbeat_timeout;
+        let expired: Vec<(SessionId, bool)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.last_heard + timeout <= now)
+            .map(|(id, s)| (*id, s.hello))
+            .collect();
+        for (session, hello) in expired {
+            let reason = if hello {
+                DownReason::HeartbeatTimeout
+            } else {
+                DownReason::HelloTimeout
+            };
+            self.end_session(session, reason, now, out);
+        }
+        let due: Vec<RequestId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            // An earlier answer may have resolved this one (an agent declared
+            // down resolves all its requests).
+            if let Some(pending) = self.pending.remove(&id) {
+                self.counters.timeouts += 1;
+                tracing::debug!(id, agent = %pending.agent, "request timed out");
+                self.resolve(pending, Answer::Timeout, now, out);
+            }
+        }
+        self.close_windows(now, out);
+    }
+
+    /// Sends a command to an agent's current session and records it as
+    /// pending; `None` when the agent is not up (a connection that has not
+    /// said hello gets no commands).
+    fn request(
+        &mut self,
+        agent: &str,
+        purpose: Purpose,
+        now: Instant,
+        out: &mut Vec<Output>,
+        make: impl FnOnce(RequestId) -> ControllerMsg,
+    ) -> Option<RequestId> {
+        let a = self.agents.get(agent)?;
+        if !a.up {
+            return None;
+        }
+        let session = a.session?;
+        let id = self.next_request;
+        self.next_request += 1;
+        self.pending.insert(
+            id,
+            Pending {
+                session,
+                agent: agent.to_owned(),
+                sent: now,
+                deadline: now + self.config.step_timeout,
+                purpose,
+            },
+        );
+        out.push(Output::Send {
+            session,
+            msg: make(id),
+        });
+        Some(id)
+    }
+
+    /// Routes the end of a request to whatever waited on it.
+    fn resolve(&mut self, pending: Pending, answer: Answer, now: Instant, out: &mut Vec<Output>) {
+        match pending.purpose {
+            Purpose::Place { client } => self.placement_answer(client, answer, now, out),
+            Purpose::Handoff { client } => self.handoff_answer(client, answer, now, out),
+            Purpose::Cleanup { client, command } => {
+                if !answer.is_success() {
+                    tracing::warn!(%client, agent = %pending.agent, reason = %answer.reason(), "removal failed");
+                    out.push(Output::Event(ControllerEvent::RequestFailed {
+                        agent: pending.agent.clone(),
+                        what: format!("remove the LVAP of {client}"),
+                        reason: answer.reason(),
+                    }));
+                }
+                if let Some(command) = command {
+                    let result = match answer {
+                        Answer::Done | Answer::Station(_) => Ok(CommandOk::Disconnected),
+                        Answer::Failed(why) => Err(CommandError::AgentFailed(why)),
+                        Answer::Timeout => Err(CommandError::Timeout),
+                        Answer::AgentLost => Err(CommandError::AgentDown(pending.agent)),
+                    };
+                    out.push(Output::Event(ControllerEvent::CommandResult {
+                        id: command,
+                        result,
+                    }));
+                }
+            }
+            Purpose::SetChannel {
+                command,
+                radio,
+                channel,
+            } => {
+                let result = match answer {
+                    Answer::Done | Answer::Station(_) => {
+                        if let Some(r) = self
+                            .agents
+                            .get_mut(&pending.agent)
+                            .and_then(|a| a.radios.get_mut(&radio))
+                        {
+                            r.info.channel = channel;
+                        }
+                        Ok(CommandOk::ChannelSet)
+                    }
+                    Answer::Failed(why) => Err(CommandError::AgentFailed(why)),
+                    Answer::Timeout => Err(CommandError::Timeout),
+                    Answer::AgentLost => Err(CommandError::AgentDown(pending.agent)),
+                };
+                out.push(Output::Event(ControllerEvent::CommandResult {
+                    id: command,
+                    result,
+                }));
+            }
+            Purpose::Subscription {
+                subscription,
+                install,
+            } => {
+                if !answer.is_success() && answer != Answer::AgentLost {
+                    let verb = if install { "install" } else { "remove" };
+                    out.push(Output::Event(ControllerEvent::RequestFailed {
+                        agent: pending.agent,
+                        what: format!("{verb} subscription {subscription}"),
+                        reason: answer.reason(),
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Removes an LVAP from an agent: silently, as a clean-up nothing waits
+    /// on, or for a `Disconnect` command (deauthenticating the client).
+    fn cleanup_remove(
+        &mut self,
+        agent: &str,
+        client: MacAddr,
+        bssid: MacAddr,
+        command: Option<CommandId>,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> bool {
+        let deauthenticate = command.is_some();
+        let purpose = Purpose::Cleanup { client, command };
+        self.request(agent, purpose, now, out, |id| ControllerMsg::RemoveLvap {
+            id,
+            bssid,
+            deauthenticate,
+        })
+        .is_some()
+    }
+
+    fn lvap_spec(&self, client: MacAddr, bssid: MacAddr, radio: RadioIndex) -> LvapSpec {
+        LvapSpec {
+            client,
+            bssid,
+            radio,
+            ssid: self.config.ssid.clone(),
+        }
+    }
+
+    fn set_channel(
+        &mut self,
+        id: CommandId,
+        agent: String,
+        radio: RadioIndex,
+        channel: u8,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> Option<Result<CommandOk, CommandError>> {
+        let Some(a) = self.agents.get(&agent) else {
+            return Some(Err(CommandError::UnknownAgent(agent)));
+        };
+        if !a.up {
+            return Some(Err(CommandError::AgentDown(agent)));
+        }
+        let Some(r) = a.radios.get(&radio) else {
+            return Some(Err(CommandError::UnknownRadio(RadioRef { agent, radio })));
+        };
+        if !r.info.channels.is_empty() && !r.info.channels.contains(&channel) {
+            return Some(Err(CommandError::InvalidChannel(channel)));
+        }
+        let purpose = Purpose::SetChannel {
+            command: id,
+            radio,
+            channel,
+        };
+        match self.request(&agent, purpose, now, out, |id| ControllerMsg::SetChannel {
+            id,
+            radio,
+            channel,
+        }) {
+            Some(_) => None,
+            None => Some(Err(CommandError::AgentDown(agent))),
+        }
+    }
+
+    fn disconnect(
+        &mut self,
+        id: CommandId,
+        client: MacAddr,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> Option<Result<CommandOk, CommandError>> {
+        let Some(c) = self.clients.get_mut(&client) else {
+            return Some(Err(CommandError::UnknownClient(client)));
+        };
+        let (Some(lvap), Some(bssid)) = (c.lvap.clone(), c.bssid) else {
+            return Some(Err(CommandError::NoLvap(client)));
+        };
+        match lvap.state {
+            LvapState::Active => {}
+            LvapState::Placing => return Some(Err(CommandError::PlacementInProgress(client))),
+            LvapState::Migrating(h) => return Some(Err(CommandError::HandoffInProgress(h))),
+        }
+        c.lvap = None;
+        c.station = None;
+        if self.cleanup_remove(&lvap.at.agent, client, bssid, Some(id), now, out) {
+            None
+        } else {
+            // Its agent waits for a new hello: that hello's reconciliation
+            // removes the LVAP the registry no longer places there.
+            Some(Ok(CommandOk::Disconnected))
+        }
+    }
+
+    fn subscribe(
+        &mut self,
+        spec: SubscriptionSpec,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> Option<Result<CommandOk, CommandError>> {
+        if !spec.threshold.is_finite() || !spec.hysteresis.is_finite() || spec.hysteresis < 0.0 {
+            return Some(Err(CommandError::InvalidSubscription));
+        }
+        let id = self.next_subscription;
+        self.next_subscription += 1;
+        let subscription = Subscription {
+            id,
+            client: spec.client,
+            statistic: spec.statistic,
+            relation: spec.relation,
+            threshold: spec.threshold,
+            hysteresis: spec.hysteresis,
+            min_interval_ms: spec.min_interval_ms,
+        };
+        self.subscriptions.insert(id, subscription.clone());
+        let up: Vec<String> = self
+            .agents
+            .values()
+            .filter(|a| a.up)
+            .map(|a| a.name.clone())
+            .collect();
+        for agent in up {
+            self.send_subscription(&agent, &subscription, now, out);
+        }
+        Some(Ok(CommandOk::Subscribed { subscription: id }))
+    }
+
+    fn send_subscription(
+        &mut self,
+        agent: &str,
+        subscription: &Subscription,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) {
+        let purpose = Purpose::Subscription {
+            subscription: subscription.id,
+            install: true,
+        };
+        self.request(agent, purpose, now, out, |id| ControllerMsg::Subscribe {
+            id,
+            subscription: subscription.clone(),
+        });
+    }
+
+    fn unsubscribe(
+        &mut self,
+        subscription: u64,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> Option<Result<CommandOk, CommandError>> {
+        if self.subscriptions.remove(&subscription).is_none() {
+            return Some(Err(CommandError::UnknownSubscription(subscription)));
+        }
+        let up: Vec<String> = self
+            .agents
+            .values()
+            .filter(|a| a.up)
+            .map(|a| a.name.clone())
+            .collect();
+        for agent in up {
+            let purpose = Purpose::Subscription {
+                subscription,
+                install: false,
+            };
+            self.request(&agent, purpose, now, out, |id| ControllerMsg::Unsubscribe {
+                id,
+                subscription,
+            });
+        }
+        Some(Ok(CommandOk::Unsubscribed))
+    }
+
+    /// Checks the invariants of the module documentation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        // 1. Sessions and agents.
+        for (id, session) in &self.sessions {
+            let agent = self
+                .agents
+                .get(&session.agent)
+                .ok_or(format!("session {id:?} of unknown agent {}", session.agent))?;
+            if agent.session != Some(*id) {
+                return Err(format!("agent {} does not point to {id:?}", agent.name));
+            }
+            if agent.up != session.hello {
+                return Err(format!(
+                    "agent {} up={} but hello={}",
+                    agent.name, agent.up, session.hello
+                ));
+            }
+        }
+        for agent in self.agents.values() {
+            match agent.session {
+                Some(s) if self.sessions.get(&s).is_none_or(|x| x.agent != agent.name) => {
+                    return Err(format!("agent {} points to a foreign session", agent.name));
+                }
+                None if agent.up => return Err(format!("agent {} up without session", agent.name)),
+                _ => {}
+            }
+        }
+        // 2. BSSIDs.
+        for (bssid, owner) in self.bssids.iter() {
+            let client = self
+                .clients
+                .get(owner)
+                .ok_or(format!("BSSID {bssid} of unknown client {owner}"))?;
+            if client.bssid != Some(*bssid) {
+                return Err(format!(
+                    "BSSID {bssid} owned by {owner} with {:?}",
+                    client.bssid
+                ));
+            }
+        }
+        // 3, 5. LVAPs.
+        for client in self.clients.values() {
+            let mac = client.mac;
+            if let Some(bssid) = client.bssid {
+                if self.bssids.owner(&bssid) != Some(mac) {
+                    return Err(format!("{mac}'s BSSID {bssid} not recorded as its own"));
+                }
+            }
+            let job = self.placements.get(&mac);
+            let handoff = self.handoffs.get(&mac);
+            let Some(lvap) = &client.lvap else {
+                if job.is_some_and(|j| j.window_end().is_none()) {
+                    return Err(format!("{mac} has a placement past its window but no LVAP"));
+                }
+                if handoff.is_some() {
+                    return Err(format!("{mac} has a handoff but no LVAP"));
+                }
+                continue;
+            };
+            if client.bssid.is_none() {
+                return Err(format!("{mac} has an LVAP without a BSSID"));
+            }
+            let agent = self
+                .agents
+                .get(&lvap.at.agent)
+                .ok_or(format!("{mac}'s LVAP on unknown agent {}", lvap.at.agent))?;
+            if agent.session.is_none() {
+                return Err(format!("{mac}'s LVAP on disconnected agent {}", agent.name));
+            }
+            if agent.up && !agent.radios.contains_key(&lvap.at.radio) {
+                return Err(format!("{mac}'s LVAP on unknown radio {}", lvap.at));
+            }
+            match lvap.state {
+                LvapState::Placing => {
+                    let request = job
+                        .and_then(|j| j.request())
+                        .ok_or(format!("{mac} placing without a placement request"))?;
+                    let p = self
+                        .pending
+                        .get(&request)
+                        .ok_or(format!("{mac}'s placement request {request} not pending"))?;
+                    if p.agent != lvap.at.agent || p.purpose != (Purpose::Place { client: mac }) {
+                        return Err(format!(
+                            "{mac}'s placement request {request} is wrong: {p:?}"
+                        ));
+                    }
+                    if handoff.is_some() {
+                        return Err(format!("{mac} placing and migrating"));
+                    }
+                }
+                LvapState::Active => {
+                    if job.is_some() || handoff.is_some() {
+                        return Err(format!("{mac} active with a placement or handoff"));
+                    }
+                }
+                LvapState::Migrating(id) => {
+                    let h = handoff.ok_or(format!("{mac} migrating without handoff"))?;
+                    if h.id != id || job.is_some() {
+                        return Err(format!("{mac} migrating under {id:?}, handoff {:?}", h.id));
+                    }
+                    if h.source.agent == h.target.agent {
+                        return Err(format!("{mac}'s handoff within one agent"));
+                    }
+                    let p = self
+                        .pending
+                        .get(&h.request)
+                        .ok_or(format!("{mac}'s handoff waits on nothing"))?;
+                    if p.purpose != (Purpose::Handoff { client: mac }) {
+                        return Err(format!("{mac}'s handoff request is wrong: {p:?}"));
+                    }
+                }
+            }
+        }
+        for (mac, h) in &self.handoffs {
+            let ok = self
+                .clients
+                .get(mac)
+                .and_then(|c| c.lvap.as_ref())
+                .is_some_and(|l| l.state == LvapState::Migrating(h.id));
+            if !ok {
+                return Err(format!("handoff of {mac} but its LVAP is not migrating"));
+            }
+            if h.reserves_target() && !self.is_up(&h.target.agent) {
+                return Err(format!("handoff of {mac} reserves a slot on a down target"));
+            }
+            if h.reserves_source()
+                && self
+                    .agents
+                    .get(&h.source.agent)
+                    .is_none_or(|a| a.session.is_none())
+            {
+                return Err(format!("handoff of {mac} reserves a slot on a down source"));
+            }
+        }
+        // 4. Capacity.
+        for agent in self.agents.values() {
+            for (index, radio) in &agent.radios {
+                let at = RadioRef {
+                    agent: agent.name.clone(),
+                    radio: *index,
+                };
+                let load = self.load(&at);
+                if load > radio.info.max_lvaps {
+                    return Err(format!(
+                        "{at} hosts {load} > {} LVAPs",
+                        radio.info.max_lvaps
+                    ));
+                }
+            }
+        }
+        // 6. Pending requests.
+        for (id, p) in &self.pending {
+            let session = self
+                .sessions
+                .get(&p.session)
+                .ok_or(format!("request {id} on a closed session"))?;
+            if session.agent != p.agent {
+                return Err(format!("request {id} on another agent's session"));
+            }
+            if p.deadline < p.sent {
+                return Err(format!("request {id} has no deadline"));
+            }
+            if let Purpose::Place { client } = p.purpose {
+                if self.placements.get(&client).and_then(|j| j.request()) != Some(*id) {
+                    return Err(format!("placement request {id} of {client} is stale"));
+                }
+            }
+            if let Purpose::Handoff { client } = p.purpose {
+                if self.handoffs.get(&client).map(|h| h.request) != Some(*id) {
+                    return Err(format!("handoff request {id} of {client} is stale"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The type name of a message from an agent, for logs.
+pub fn message_kind(msg: &AgentMsg) -> &'static str {
+    api::msg_kind(msg)
+}

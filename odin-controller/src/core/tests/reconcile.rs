@@ -1,0 +1,175 @@
+//! Reconciliation at hello.
+
+use odin_proto::msg::ControllerMsg;
+
+use super::*;
+
+fn status(
+    client: MacAddr,
+    bssid: MacAddr,
+    radio: RadioIndex,
+    st: Option<StationState>,
+) -> LvapStatus {
+    LvapStatus {
+        lvap: spec(client, bssid, radio),
+        station: st,
+    }
+}
+
+fn reconciled(out: &[Output]) -> (usize, usize, usize, usize) {
+    events(out)
+        .into_iter()
+        .find_map(|e| match e {
+            ControllerEvent::Reconciled {
+                kept,
+                adopted,
+                removed,
+                re_added,
+                ..
+            } => Some((kept, adopted, removed, re_added)),
+            _ => None,
+        })
+        .expect("a Reconciled event")
+}
+
+#[test]
+fn an_lvap_placed_here_stays_and_its_station_is_refreshed() {
+    let mut h = H::new();
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    let b1 = h.place(a, 0, mac(1));
+    let a2 = h.open(A);
+    let st = station(mac(1), b1);
+    let out = h.hello(
+        a2,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(1), b1, 0, Some(st.clone()))],
+    );
+    assert_eq!(reconciled(&out), (1, 0, 0, 0));
+    assert!(sends(&out).is_empty());
+    assert_eq!(h.c.client(&mac(1)).unwrap().station, Some(st));
+    assert_eq!(h.host(mac(1)), Some((A.into(), 0, LvapState::Active)));
+}
+
+#[test]
+fn an_lvap_placed_elsewhere_or_with_another_bssid_is_removed() {
+    let mut h = H::new();
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    let b1 = h.place(a, 0, mac(1));
+    let b2 = h.place(a, 0, mac(2));
+    // B comes back from an outage still serving both clients, one under a
+    // stale BSSID.
+    let b = h.open(B);
+    let out = h.hello(
+        b,
+        vec![radio(0, 6, 8)],
+        vec![
+            status(mac(1), b1, 0, None),
+            status(mac(2), bssid(77), 0, None),
+        ],
+    );
+    assert_eq!(reconciled(&out), (0, 0, 2, 0));
+    let sent = sends(&out);
+    assert_eq!(sent.len(), 2);
+    assert!(
+        matches!(&sent[0], (s, ControllerMsg::RemoveLvap { bssid, deauthenticate: false, .. }) if *s == b && *bssid == b1)
+    );
+    assert!(
+        matches!(&sent[1], (s, ControllerMsg::RemoveLvap { bssid: x, deauthenticate: false, .. }) if *s == b && *x == bssid(77))
+    );
+    assert_eq!(h.host(mac(1)).unwrap().0, A);
+    assert_eq!(h.host(mac(2)).unwrap().0, A);
+    assert_eq!(h.c.client(&mac(2)).unwrap().bssid, Some(b2));
+}
+
+#[test]
+fn an_lvap_placed_here_but_not_reported_is_sent_again() {
+    let mut h = H::new();
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    let b1 = h.place(a, 0, mac(1));
+    let st = station(mac(1), b1);
+    h.msg(a, authorized(b1, mac(1), st.clone()));
+    let a2 = h.open(A);
+    let out = h.hello(a2, vec![radio(0, 6, 8)], vec![]);
+    assert_eq!(reconciled(&out), (0, 0, 0, 1));
+    let (s, msg) = only_send(&out);
+    assert_eq!(s, a2);
+    let ControllerMsg::AddLvap { id, lvap, station } = msg else {
+        panic!("{msg:?}")
+    };
+    assert_eq!(lvap, spec(mac(1), b1, 0));
+    assert_eq!(station, Some(st));
+    let (_, msg) = only_send(&h.done(a2, id));
+    assert!(matches!(msg, ControllerMsg::AuthorizeLvap { bssid, .. } if bssid == b1));
+    h.done(a2, msg.id().unwrap());
+    assert_eq!(h.host(mac(1)), Some((A.into(), 0, LvapState::Active)));
+}
+
+#[test]
+fn a_restarted_controller_adopts_and_the_first_report_wins() {
+    let mut h = H::new();
+    let a = h.open(A);
+    let st = station(mac(1), bssid(5));
+    let out = h.hello(
+        a,
+        vec![radio(0, 6, 8)],
+        vec![
+            status(mac(1), bssid(5), 0, Some(st.clone())),
+            status(mac(2), bssid(1), 0, None),
+        ],
+    );
+    assert_eq!(reconciled(&out), (0, 2, 0, 0));
+    assert!(sends(&out).is_empty());
+    assert_eq!(h.host(mac(1)), Some((A.into(), 0, LvapState::Active)));
+    assert_eq!(h.c.client(&mac(1)).unwrap().station, Some(st));
+    // B reports mac(1) too (it was never removed there): the first stays.
+    let b = h.open(B);
+    let out = h.hello(
+        b,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(1), bssid(5), 0, None)],
+    );
+    assert_eq!(reconciled(&out), (0, 0, 1, 0));
+    assert!(matches!(only_send(&out), (s, ControllerMsg::RemoveLvap { .. }) if s == b));
+    // Adopted BSSIDs are never handed out again.
+    assert_eq!(h.place(a, 0, mac(3)), bssid(2));
+    assert_eq!(h.c.client(&mac(1)).unwrap().bssid, Some(bssid(5)));
+    // A BSSID reported for another client than its owner is removed.
+    let c = h.open(C);
+    let out = h.hello(
+        c,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(4), bssid(5), 0, None)],
+    );
+    assert_eq!(reconciled(&out), (0, 0, 1, 0));
+    assert_eq!(h.host(mac(4)), None);
+}
+
+#[test]
+fn an_adopted_lvap_without_room_is_placed_elsewhere() {
+    let mut h = H::new();
+    let b = h.up(B, vec![radio(0, 6, 8)]);
+    // B heard mac(2) (its placement window is open).
+    h.heard(b, 0, mac(2), -60);
+    let a = h.open(A);
+    let st = station(mac(2), bssid(9));
+    let out = h.hello(
+        a,
+        vec![radio(0, 6, 1)],
+        vec![
+            status(mac(1), bssid(8), 0, None),
+            status(mac(2), bssid(9), 0, Some(st.clone())),
+            status(mac(3), bssid(10), 4, None),
+        ],
+    );
+    assert_eq!(reconciled(&out), (0, 1, 2, 0));
+    let sent = sends(&out);
+    // mac(2) and mac(3) removed at A; mac(2) (heard by B) added there with
+    // its station; mac(3) heard by nobody else.
+    assert_eq!(sent.len(), 3);
+    assert!(
+        matches!(&sent[2], (s, ControllerMsg::AddLvap { station: Some(x), .. }) if *s == b && *x == st)
+    );
+    assert_eq!(h.host(mac(1)).unwrap().0, A);
+    assert_eq!(h.host(mac(2)), Some((B.into(), 0, LvapState::Placing)));
+    assert_eq!(h.host(mac(3)), None);
+}
