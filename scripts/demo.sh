@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
-# The live demo. Today: two agents' LVAPs serve a scripted client (probe,
-# authentication, association, a migration, the client leaving) with every
-# frame and kernel action printed; then the real frames captured from
-# hostapd and wpa_supplicant in the hwsim VM, decoded by odin-wire.
-# Usage: scripts/demo.sh
+# The live demo. Today: one LVAP's life printed frame by frame, then a
+# whole network in one process (the real controller and agents over TCP on
+# loopback, on the simulated radio medium, with simulated clients): every
+# controller event live, a migration every 3 s. Ctrl-C stops it.
+# Usage: scripts/demo.sh [--agents N] [--clients N] [--seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
 step "building (release)"
-cargo build --release --locked -p odin-agent -p odin-wire --examples
+cargo build --release --locked -p odin-testbed -p odin-agent --bins --examples
 
-step "an LVAP's life: association, migration between two agents, departure"
-cargo run --release --locked -q -p odin-agent --example lvap_trace
+step "one LVAP's life: association, migration between two agents, departure"
+target/release/examples/lvap_trace
 
-step "real frames from hostapd and wpa_supplicant on mac80211_hwsim, decoded"
-cargo run --release --locked -q -p odin-wire --example decode -- \
-    odin-wire/tests/data/hwsim-open-assoc.pcap odin-wire/tests/data/hwsim-reassoc.pcap
+step "a network: controller, agents and clients on the simulated medium (Ctrl-C stops)"
+exec target/release/odin-testbed "$@"
