@@ -12,6 +12,8 @@
 
 pub mod auth;
 pub mod codec;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod msg;
 mod station;
 pub mod tls;
