@@ -79,6 +79,31 @@ impl TestbedConfig {
     }
 }
 
+fn start_controller(
+    listener: TcpListener,
+    config: &TestbedConfig,
+    tls: Option<&(String, String)>,
+    stop: CancellationToken,
+    tasks: &TaskTracker,
+) -> Result<ControllerHandle, StartError> {
+    let mut controller_config = config.controller.clone();
+    controller_config.ssid = config.ssid.clone();
+    let mut server_config = ServerConfig::new(&config.secret);
+    if let Some((cert, key)) = tls {
+        let tls = odin_proto::tls::server_config(cert.as_bytes(), key.as_bytes())
+            .map_err(|e| StartError(format!("TLS: {e}")))?;
+        server_config.tls = Some(odin_proto::tls::TlsAcceptor::from(tls));
+    }
+    server::spawn(
+        listener,
+        Controller::new(controller_config),
+        server_config,
+        stop,
+        tasks,
+    )
+    .map_err(|e| StartError(format!("controller: {e}")))
+}
+
 /// A self-signed certificate for "localhost": (certificate PEM, key PEM).
 fn self_signed() -> Result<(String, String), StartError> {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
@@ -120,6 +145,8 @@ pub struct Testbed {
     config: TestbedConfig,
     /// The controller's certificate (PEM), when the links use TLS.
     ca_pem: Option<String>,
+    /// Stops the controller alone.
+    controller_stop: CancellationToken,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -159,23 +186,20 @@ impl Testbed {
             .map_err(|e| StartError(format!("bind: {e}")))?;
         let mut controller_config = config.controller.clone();
         controller_config.ssid = config.ssid.clone();
-        let mut server_config = ServerConfig::new(&config.secret);
-        let mut ca_pem = None;
-        if config.tls {
-            let (cert, key) = self_signed()?;
-            let tls = odin_proto::tls::server_config(cert.as_bytes(), key.as_bytes())
-                .map_err(|e| StartError(format!("TLS: {e}")))?;
-            server_config.tls = Some(odin_proto::tls::TlsAcceptor::from(tls));
-            ca_pem = Some(cert);
-        }
-        let controller = server::spawn(
+        let ca_pem = if config.tls {
+            Some(self_signed()?)
+        } else {
+            None
+        };
+        let controller_stop = shutdown.child_token();
+        let controller = start_controller(
             listener,
-            Controller::new(controller_config),
-            server_config,
-            shutdown.clone(),
+            &config,
+            ca_pem.as_ref(),
+            controller_stop.clone(),
             &tasks,
-        )
-        .map_err(|e| StartError(format!("controller: {e}")))?;
+        )?;
+        let ca_pem = ca_pem.map(|(cert, _)| cert);
         let mut testbed = Testbed {
             medium,
             controller,
@@ -183,6 +207,7 @@ impl Testbed {
             clients: Vec::new(),
             config,
             ca_pem,
+            controller_stop,
             shutdown,
             tasks,
         };
@@ -268,6 +293,26 @@ impl Testbed {
             stop,
             task,
         }
+    }
+
+    /// Stops the controller, leaves it down for `outage`, and starts a new
+    /// one, with an empty registry, on the same address (plain TCP).
+    pub async fn restart_controller(&mut self, outage: Duration) -> Result<(), StartError> {
+        let addr = self.controller.local_addr();
+        self.controller_stop.cancel();
+        tokio::time::sleep(outage).await;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartError(format!("bind {addr}: {e}")))?;
+        self.controller_stop = self.shutdown.child_token();
+        self.controller = start_controller(
+            listener,
+            &self.config,
+            None,
+            self.controller_stop.clone(),
+            &self.tasks,
+        )?;
+        Ok(())
     }
 
     /// The agents the controller has up, by name.

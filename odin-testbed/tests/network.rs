@@ -225,3 +225,74 @@ async fn the_same_network_over_tls() {
     assert_eq!(all_served(&bed, &[]).await.unwrap()[&client], to);
     bed.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_keep_being_served_while_the_controller_is_away_and_it_relearns_them() {
+    let mut bed = Testbed::start(TestbedConfig::line(3, 9)).await.unwrap();
+    eventually(
+        Duration::from_secs(20),
+        "all clients associated",
+        || async { all_served(&bed, &[]).await.map(|_| ()) },
+    )
+    .await;
+    let before = all_served(&bed, &[]).await.unwrap();
+    let forwarded = |bed: &Testbed| {
+        bed.clients
+            .iter()
+            .map(|c| bed.medium.traffic(c.mac()).forwarded)
+            .sum::<u64>()
+    };
+    let at_stop = forwarded(&bed);
+    // Two seconds without a controller: a new, empty one comes back.
+    bed.restart_controller(Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert!(
+        forwarded(&bed) >= at_stop + 9 * 15,
+        "data kept flowing while the controller was away"
+    );
+    // The agents reconnect and report what they serve; the new registry
+    // adopts it: the same agents serve the same clients.
+    eventually(
+        Duration::from_secs(20),
+        "registry rebuilt from the agents' hellos",
+        || async {
+            match all_served(&bed, &[]).await {
+                Ok(now) if now == before => Ok(()),
+                Ok(now) => Err(format!("{now:?}")),
+                Err(e) => Err(e),
+            }
+        },
+    )
+    .await;
+    for client in &bed.clients {
+        assert_eq!(
+            client.disconnections(),
+            0,
+            "{} noticed the outage",
+            client.mac()
+        );
+    }
+    // And it can steer them again.
+    let client = bed.clients[0].mac();
+    let to = if before[&client] == "ap-2" {
+        "ap-3"
+    } else {
+        "ap-2"
+    };
+    let result = bed
+        .controller
+        .command(Command::Handoff {
+            client,
+            to_agent: to.into(),
+            to_radio: None,
+            cause: "after restart".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(result, Ok(CommandOk::HandoffCompleted { .. })),
+        "{result:?}"
+    );
+    bed.stop().await;
+}
