@@ -264,6 +264,10 @@ async fn core_task(
             .poll_at()
             .map(|t| start + Duration::from_micros(t.micros()));
         tokio::select! {
+            // Shutdown first: a controller that is stopping takes no more
+            // inputs (the sessions it is closing would otherwise look like
+            // agents going down, and their clients would be moved).
+            biased;
             () = shutdown.cancelled() => break,
             request = requests.recv() => {
                 let Some(request) = request else { break };

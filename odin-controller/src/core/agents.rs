@@ -365,6 +365,14 @@ impl Controller {
                 Verdict::Adopted => {
                     adopted += 1;
                     reported.push(client);
+                    self.authorize_if_stranded(name, client, bssid, now);
+                }
+                Verdict::TakenOver { old } => {
+                    adopted += 1;
+                    removed += 1;
+                    reported.push(client);
+                    self.stranded.remove(&client);
+                    self.cleanup_remove(&old.agent, client, bssid, None, now, out);
                 }
                 Verdict::Remove { place_elsewhere } => {
                     removed += 1;
@@ -439,6 +447,20 @@ impl Controller {
         }
         if let Some(lvap) = &c.lvap {
             let here = lvap.at.agent == at.agent && lvap.state == LvapState::Active;
+            // Two agents report the client (a migration was cut short by a
+            // controller restart): the copy that carries its data, the
+            // authorized one, wins over one that does not.
+            let ours_authorized = station.as_ref().is_some_and(|s| s.flags.authorized);
+            let theirs_authorized = c.station.as_ref().is_some_and(|s| s.flags.authorized);
+            if !here && lvap.state == LvapState::Active && ours_authorized && !theirs_authorized {
+                let old = lvap.at.clone();
+                c.station = station;
+                c.lvap = Some(Lvap {
+                    at: at.clone(),
+                    state: LvapState::Active,
+                });
+                return Verdict::TakenOver { old };
+            }
             if !here {
                 return Verdict::Remove {
                     place_elsewhere: false,
@@ -488,6 +510,54 @@ impl Controller {
             });
         }
         Verdict::Adopted
+    }
+
+    /// An adopted LVAP whose client is associated but not authorized is
+    /// what a migration cut short by a controller restart leaves. Another
+    /// agent may still hold the authorized copy and not have reconnected
+    /// yet, so the authorization waits one heartbeat timeout; if no better
+    /// copy turned up by then, this one is the only one: let its data flow.
+    fn authorize_if_stranded(
+        &mut self,
+        agent: &str,
+        client: MacAddr,
+        bssid: MacAddr,
+        now: Instant,
+    ) {
+        let stranded = self
+            .clients
+            .get(&client)
+            .and_then(|c| c.station.as_ref())
+            .is_some_and(|s| s.flags.associated && !s.flags.authorized);
+        if stranded {
+            let at = now + self.config.heartbeat_timeout;
+            self.stranded.insert(client, (agent.to_owned(), bssid, at));
+        }
+    }
+
+    /// Authorizes the stranded LVAPs whose wait is over and that are still
+    /// where they were adopted.
+    pub(crate) fn repair_stranded(&mut self, now: Instant, out: &mut Vec<Output>) {
+        let due: Vec<(MacAddr, String, MacAddr)> = self
+            .stranded
+            .iter()
+            .filter(|(_, (_, _, at))| *at <= now)
+            .map(|(c, (agent, bssid, _))| (*c, agent.clone(), *bssid))
+            .collect();
+        for (client, agent, bssid) in due {
+            self.stranded.remove(&client);
+            let still_there = self.clients.get(&client).is_some_and(|c| {
+                c.bssid == Some(bssid)
+                    && c.lvap
+                        .as_ref()
+                        .is_some_and(|l| l.at.agent == agent && l.state == LvapState::Active)
+            });
+            if still_there {
+                self.request(&agent, Purpose::Repair { client }, now, out, |id| {
+                    ControllerMsg::AuthorizeLvap { id, bssid }
+                });
+            }
+        }
     }
 
     /// A client event from an agent.
@@ -601,5 +671,12 @@ impl Controller {
 enum Verdict {
     Kept,
     Adopted,
-    Remove { place_elsewhere: bool },
+    /// Adopted from an agent whose copy is authorized, in place of an
+    /// unauthorized copy adopted earlier from `old` (which goes).
+    TakenOver {
+        old: RadioRef,
+    },
+    Remove {
+        place_elsewhere: bool,
+    },
 }

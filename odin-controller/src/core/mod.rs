@@ -120,6 +120,9 @@ pub(crate) enum Purpose {
         client: MacAddr,
         command: Option<CommandId>,
     },
+    /// `AuthorizeLvap` of an adopted LVAP whose client was left associated
+    /// but not authorized (a migration cut short by a controller restart).
+    Repair { client: MacAddr },
     /// A `SetChannel` command.
     SetChannel {
         command: CommandId,
@@ -185,6 +188,9 @@ pub struct Controller {
     pending: BTreeMap<RequestId, Pending>,
     placements: BTreeMap<MacAddr, PlacementJob>,
     handoffs: BTreeMap<MacAddr, Handoff>,
+    /// Adopted LVAPs whose client is associated but not authorized: client
+    /// → (agent, BSSID, when to authorize if no better copy turned up).
+    stranded: BTreeMap<MacAddr, (String, MacAddr, Instant)>,
     subscriptions: BTreeMap<u64, Subscription>,
     next_request: RequestId,
     next_command: u64,
@@ -223,6 +229,7 @@ impl Controller {
             pending: BTreeMap::new(),
             placements: BTreeMap::new(),
             handoffs: BTreeMap::new(),
+            stranded: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
             next_request: 1,
             next_command: 1,
@@ -285,7 +292,8 @@ impl Controller {
             .map(|s| s.last_heard + self.config.heartbeat_timeout);
         let pending = self.pending.values().map(|p| p.deadline);
         let windows = self.placements.values().filter_map(|job| job.window_end());
-        sessions.chain(pending).chain(windows).min()
+        let stranded = self.stranded.values().map(|(_, _, at)| *at);
+        sessions.chain(pending).chain(windows).chain(stranded).min()
     }
 
     /// The settings.
@@ -364,6 +372,7 @@ impl Controller {
     }
 
     fn tick(&mut self, now: Instant, out: &mut Vec<Output>) {
+        self.repair_stranded(now, out);
         let timeout = self.config.heartbeat_timeout;
         let expired: Vec<(SessionId, bool)> = self
             .sessions
@@ -456,6 +465,15 @@ impl Controller {
                     out.push(Output::Event(ControllerEvent::CommandResult {
                         id: command,
                         result,
+                    }));
+                }
+            }
+            Purpose::Repair { client } => {
+                if !answer.is_success() {
+                    out.push(Output::Event(ControllerEvent::RequestFailed {
+                        agent: pending.agent.clone(),
+                        what: format!("authorize the adopted LVAP of {client}"),
+                        reason: answer.reason(),
                     }));
                 }
             }

@@ -173,3 +173,74 @@ fn an_adopted_lvap_without_room_is_placed_elsewhere() {
     assert_eq!(h.host(mac(2)), Some((B.into(), 0, LvapState::Placing)));
     assert_eq!(h.host(mac(3)), None);
 }
+
+/// A migration cut short by a controller restart: the target holds the
+/// client imported but not authorized, the source the authorized copy.
+fn cut_short(authorized_first: bool) -> (H, SessionId, SessionId, Vec<Output>, Vec<Output>) {
+    let mut h = H::new();
+    let b1 = bssid(1);
+    let mut unauthorized = station(mac(1), b1);
+    unauthorized.flags.authorized = false;
+    let authorized = station(mac(1), b1);
+    let (first, second) = if authorized_first {
+        (authorized, unauthorized)
+    } else {
+        (unauthorized, authorized)
+    };
+    let a = h.open(A);
+    let out_a = h.hello(
+        a,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(1), b1, 0, Some(first))],
+    );
+    let b = h.open(B);
+    let out_b = h.hello(
+        b,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(1), b1, 0, Some(second))],
+    );
+    (h, a, b, out_a, out_b)
+}
+
+#[test]
+fn of_two_reported_copies_the_authorized_one_wins_whichever_comes_first() {
+    // The unauthorized copy first: the authorized one takes over and the
+    // other is removed.
+    let (h, a, _b, _, out_b) = cut_short(false);
+    assert_eq!(h.host(mac(1)), Some((B.into(), 0, LvapState::Active)));
+    assert!(sends(&out_b).iter().any(|(s, m)| *s == a && matches!(m, ControllerMsg::RemoveLvap { bssid: x, deauthenticate: false, .. } if *x == bssid(1))));
+    assert_eq!(reconciled(&out_b), (0, 1, 1, 0));
+    // The authorized copy first: the later unauthorized one is removed.
+    let (h, _a, b, _, out_b) = cut_short(true);
+    assert_eq!(h.host(mac(1)), Some((A.into(), 0, LvapState::Active)));
+    assert!(sends(&out_b)
+        .iter()
+        .any(|(s, m)| *s == b && matches!(m, ControllerMsg::RemoveLvap { .. })));
+}
+
+#[test]
+fn a_lone_unauthorized_copy_is_authorized_after_one_heartbeat_timeout() {
+    let mut h = H::new();
+    let mut st = station(mac(1), bssid(1));
+    st.flags.authorized = false;
+    let a = h.open(A);
+    h.at(ms(1_000));
+    h.hello(
+        a,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(1), bssid(1), 0, Some(st))],
+    );
+    let timeout = h.c.config().heartbeat_timeout;
+    let deadline = ms(1_000) + timeout;
+    // Keep the agent alive, and nothing is sent before the deadline.
+    h.at(deadline.saturating_sub(Duration::from_millis(1)));
+    h.msg(a, AgentMsg::Heartbeat { seq: 1 });
+    assert!(sends(&h.tick()).is_empty());
+    h.at(deadline);
+    let out = h.tick();
+    assert!(
+        sends(&out).iter().any(|(s, m)| *s == a
+            && matches!(m, ControllerMsg::AuthorizeLvap { bssid: x, .. } if *x == bssid(1))),
+        "{out:?}"
+    );
+}
