@@ -22,8 +22,12 @@
 //!   another BSSID is removed silently; one the registry places here but
 //!   that was not reported is sent again; one the registry does not know
 //!   is adopted (so a restarted controller learns the network from its
-//!   agents), unless another agent already reported the client (the first
-//!   report wins, the later one is removed).
+//!   agents), unless another agent already reported the client: then the
+//!   copy whose client is authorized wins (the other is what a migration
+//!   cut short by the restart left behind), and between equals the first
+//!   report. An adopted copy whose client is associated but not authorized
+//!   is authorized one `heartbeat_timeout` later if no better copy turned
+//!   up.
 //! * **Placement** ([`placement`]): the first probe of a client without an
 //!   LVAP opens a `placement_window`; at its end a [`Placement`] strategy
 //!   ranks the radios that heard the client within the window and have
