@@ -36,7 +36,8 @@ pub fn proto_decode(data: &[u8]) {
 mod tests {
     #[test]
     fn seeds_replay() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/proto_decode");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/proto_decode");
         let mut n = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             super::proto_decode(&std::fs::read(entry.unwrap().path()).unwrap());
