@@ -7,6 +7,7 @@
 //! * [`auth`]: the HMAC challenge-response that proves the shared secret
 //!   both ways without sending it.
 //! * [`tls`]: optional TLS (rustls) around the link.
+//! * [`time`]: `Instant`, time as a value for the sans-IO state machines.
 //! * [`StationState`]: the complete state of a client that a migration
 //!   carries from one agent to another.
 
@@ -16,6 +17,7 @@ pub mod codec;
 pub mod fuzzing;
 pub mod msg;
 mod station;
+pub mod time;
 pub mod tls;
 
 pub use odin_wire::MacAddr;
