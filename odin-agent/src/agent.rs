@@ -353,53 +353,16 @@ impl AgentCore {
         let radio = hosted.radio;
         let client = hosted.spec.client;
         for action in actions {
-            let cmd = match action {
-                lvap::Action::StartAp {
-                    bssid,
-                    beacon,
-                    ssid,
-                    beacon_interval,
-                    dtim_period,
-                    ..
-                } => RadioCmd::StartAp {
-                    bssid,
-                    beacon,
-                    ssid,
-                    beacon_interval,
-                    dtim_period,
-                },
-                lvap::Action::StopAp { bssid } => RadioCmd::StopAp { bssid },
-                lvap::Action::SendFrame { frame, cookie } => {
-                    let cookie = cookie.map(|c| {
-                        let radio_cookie = self.next_cookie;
-                        self.next_cookie += 1;
-                        self.cookies.insert(radio_cookie, (bssid, c));
-                        radio_cookie
-                    });
-                    RadioCmd::SendFrame {
-                        bssid,
-                        frame,
-                        cookie,
-                    }
-                }
-                lvap::Action::AddStation(state) => RadioCmd::AddStation { bssid, state },
-                lvap::Action::UpdateStation(state) => RadioCmd::UpdateStation { bssid, state },
-                lvap::Action::SetStationFlags { sta, flags } => {
-                    RadioCmd::SetStationFlags { bssid, sta, flags }
-                }
-                lvap::Action::RemoveStation { sta } => RadioCmd::RemoveStation { bssid, sta },
-                lvap::Action::QueryStation { sta } => RadioCmd::QueryStation { bssid, sta },
-                lvap::Action::PollClient { sta, cookie } => {
-                    let radio_cookie = self.next_cookie;
-                    self.next_cookie += 1;
-                    self.cookies.insert(radio_cookie, (bssid, cookie));
-                    RadioCmd::PollClient {
-                        bssid,
-                        sta,
-                        cookie: radio_cookie,
-                    }
-                }
-                lvap::Action::Event(event) => {
+            let (next_cookie, cookies) = (&mut self.next_cookie, &mut self.cookies);
+            let cmd = RadioCmd::from_lvap_action(bssid, action, |lvap_cookie| {
+                let radio_cookie = *next_cookie;
+                *next_cookie += 1;
+                cookies.insert(radio_cookie, (bssid, lvap_cookie));
+                radio_cookie
+            });
+            let cmd = match cmd {
+                Ok(cmd) => cmd,
+                Err(event) => {
                     self.lvap_event(bssid, client, event, out);
                     continue;
                 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use odin_proto::{msg::RadioInfo, StationFlags, StationState};
 use odin_wire::MacAddr;
 
-use crate::lvap::BeaconTemplate;
+use crate::lvap::{Action, BeaconTemplate, Cookie, LvapEvent};
 
 /// What the agent asks of a radio. `bssid` names the LVAP's AP interface.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +90,53 @@ pub enum RadioCmd {
         /// The channel.
         channel: u8,
     },
+}
+
+impl RadioCmd {
+    /// The radio command for an LVAP's action on the interface `bssid`, or
+    /// the LVAP's event when the action is one. `cookie` turns an LVAP's
+    /// frame cookie into a radio-wide one (and remembers the pair).
+    pub fn from_lvap_action(
+        bssid: MacAddr,
+        action: Action,
+        mut cookie: impl FnMut(Cookie) -> u64,
+    ) -> Result<RadioCmd, LvapEvent> {
+        Ok(match action {
+            Action::StartAp {
+                bssid,
+                beacon,
+                ssid,
+                beacon_interval,
+                dtim_period,
+                ..
+            } => RadioCmd::StartAp {
+                bssid,
+                beacon,
+                ssid,
+                beacon_interval,
+                dtim_period,
+            },
+            Action::StopAp { bssid } => RadioCmd::StopAp { bssid },
+            Action::SendFrame { frame, cookie: c } => RadioCmd::SendFrame {
+                bssid,
+                frame,
+                cookie: c.map(&mut cookie),
+            },
+            Action::AddStation(state) => RadioCmd::AddStation { bssid, state },
+            Action::UpdateStation(state) => RadioCmd::UpdateStation { bssid, state },
+            Action::SetStationFlags { sta, flags } => {
+                RadioCmd::SetStationFlags { bssid, sta, flags }
+            }
+            Action::RemoveStation { sta } => RadioCmd::RemoveStation { bssid, sta },
+            Action::QueryStation { sta } => RadioCmd::QueryStation { bssid, sta },
+            Action::PollClient { sta, cookie: c } => RadioCmd::PollClient {
+                bssid,
+                sta,
+                cookie: cookie(c),
+            },
+            Action::Event(event) => return Err(event),
+        })
+    }
 }
 
 /// What the kernel reports about a station.

@@ -215,43 +215,16 @@ impl LvapHost {
     /// Turns an LVAP's actions into radio commands.
     fn apply(&mut self, bssid: MacAddr, actions: Vec<Action>, now: Instant) {
         for action in actions {
-            let cmd = match action {
-                Action::StartAp {
-                    bssid,
-                    beacon,
-                    ssid,
-                    beacon_interval,
-                    dtim_period,
-                    ..
-                } => RadioCmd::StartAp {
-                    bssid,
-                    beacon,
-                    ssid,
-                    beacon_interval,
-                    dtim_period,
-                },
-                Action::StopAp { bssid } => RadioCmd::StopAp { bssid },
-                Action::SendFrame { frame, cookie } => {
-                    let cookie = cookie.map(|c| self.radio_cookie(bssid, c));
-                    RadioCmd::SendFrame {
-                        bssid,
-                        frame,
-                        cookie,
-                    }
-                }
-                Action::AddStation(state) => RadioCmd::AddStation { bssid, state },
-                Action::UpdateStation(state) => RadioCmd::UpdateStation { bssid, state },
-                Action::SetStationFlags { sta, flags } => {
-                    RadioCmd::SetStationFlags { bssid, sta, flags }
-                }
-                Action::RemoveStation { sta } => RadioCmd::RemoveStation { bssid, sta },
-                Action::QueryStation { sta } => RadioCmd::QueryStation { bssid, sta },
-                Action::PollClient { sta, cookie } => RadioCmd::PollClient {
-                    bssid,
-                    sta,
-                    cookie: self.radio_cookie(bssid, cookie),
-                },
-                Action::Event(event) => {
+            let (next_cookie, cookies) = (&mut self.next_cookie, &mut self.cookies);
+            let cmd = RadioCmd::from_lvap_action(bssid, action, |lvap_cookie| {
+                let n = *next_cookie;
+                *next_cookie += 1;
+                cookies.insert(n, (bssid, lvap_cookie));
+                n
+            });
+            let cmd = match cmd {
+                Ok(cmd) => cmd,
+                Err(event) => {
                     self.events.push(HostEvent {
                         at: now,
                         bssid,
@@ -262,13 +235,6 @@ impl LvapHost {
             };
             self.radio.execute(cmd);
         }
-    }
-
-    fn radio_cookie(&mut self, bssid: MacAddr, cookie: Cookie) -> u64 {
-        let n = self.next_cookie;
-        self.next_cookie += 1;
-        self.cookies.insert(n, (bssid, cookie));
-        n
     }
 }
 
