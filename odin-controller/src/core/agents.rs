@@ -436,6 +436,7 @@ impl Controller {
             .agents
             .get(&at.agent)
             .is_some_and(|a| a.radios.contains_key(&at.radio));
+        let fits = radio_exists && self.has_room(at);
         let c = self
             .clients
             .entry(client)
@@ -452,7 +453,12 @@ impl Controller {
             // authorized one, wins over one that does not.
             let ours_authorized = station.as_ref().is_some_and(|s| s.flags.authorized);
             let theirs_authorized = c.station.as_ref().is_some_and(|s| s.flags.authorized);
-            if !here && lvap.state == LvapState::Active && ours_authorized && !theirs_authorized {
+            if !here
+                && lvap.state == LvapState::Active
+                && ours_authorized
+                && !theirs_authorized
+                && fits
+            {
                 let old = lvap.at.clone();
                 c.station = station;
                 c.lvap = Some(Lvap {

@@ -314,8 +314,13 @@ fn check_outputs(c: &Controller, out: &[Output]) {
     }
 }
 
+/// 512 cases, or `ODIN_PROPTEST_CASES` for a longer hunt.
+fn cases() -> u32 {
+    std::env::var("ODIN_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn random_inputs_keep_the_invariants(ops in prop::collection::vec(op(), 1..120)) {
