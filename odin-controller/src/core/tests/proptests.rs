@@ -316,7 +316,10 @@ fn check_outputs(c: &Controller, out: &[Output]) {
 
 /// 512 cases, or `ODIN_PROPTEST_CASES` for a longer hunt.
 fn cases() -> u32 {
-    std::env::var("ODIN_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+    std::env::var("ODIN_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
 }
 
 proptest! {
