@@ -5,6 +5,7 @@
 //!   clients heard, statistics, subscriptions.
 //! * [`lvap`]: the per-client state machine (sans-IO).
 //! * [`radio`]: the radio backend boundary (commands and events).
+//! * [`nl80211`]: the radio backend for mac80211 wiphys (Linux).
 //! * [`link`]: the authenticated link to the controller, with reconnection.
 //! * [`runtime`]: the tokio event loop around the core.
 //! * [`time`]: time as a value, for the state machines.
@@ -14,6 +15,8 @@ pub mod agent;
 pub mod fuzzing;
 pub mod link;
 pub mod lvap;
+#[cfg(target_os = "linux")]
+pub mod nl80211;
 pub mod radio;
 pub mod runtime;
 pub mod sim;

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # cleanup and wait helpers run from traps and polling loops
+# One LVAP served by our nl80211 backend (odin-nl80211-probe on phy0), a real
+# wpa_supplicant client on phy1 (network namespace "sta"): association, then
+# 5 pings over the LVAP. Builds nothing: the host runs
+#   cargo build -p odin-agent --bins
+#   hwsim-tests/vm/run.sh -r 2 -t 300 hwsim-tests/scenarios/nl80211-lvap.sh
+# Results in $ODIN_RESULTS: probe.log, wpa_supplicant.log, summary.txt.
+set -u
+
+RES=${ODIN_RESULTS:-/tmp/nl80211-lvap}
+mkdir -p "$RES" /run/wpa_supplicant
+PROBE="$ODIN_REPO/target/debug/odin-nl80211-probe"
+NS=sta
+STA=wlan1
+BSSID=02:0d:1e:00:00:01
+CHANNEL=1
+FREQ=2412
+SSID=odin
+PIDS=()
+
+log() { echo "[nl80211-lvap] $*" | tee -a "$RES/summary.txt"; }
+fail() { log "FAIL: $*"; exit 1; }
+now() { date +%s.%N; }
+ms_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%d", (e - s) * 1000 }'; }
+in_ns() { ip netns exec "$NS" "$@"; }
+wpacli() { in_ns wpa_cli -p /run/wpa_supplicant -i "$STA" "$@"; }
+wait_for() {
+    local deadline
+    deadline=$(awk -v s="$(now)" -v d="$1" 'BEGIN { printf "%.2f", s + d }')
+    shift
+    while true; do
+        "$@" >/dev/null 2>&1 && return 0
+        awk -v a="$(now)" -v b="$deadline" 'BEGIN { exit !(a > b) }' && return 1
+        sleep 0.05
+    done
+}
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    sleep 1
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    ip -d link > "$RES/links-at-exit.txt" 2>&1
+}
+trap cleanup EXIT
+
+[[ -x $PROBE ]] || fail "$PROBE missing: run cargo build -p odin-agent --bins on the host"
+: > "$RES/summary.txt"
+log "kernel $(uname -r); $(wpa_supplicant -v | head -1)"
+
+ip netns add "$NS" || fail "netns"
+iw phy phy1 set netns name "$NS" || fail "cannot move phy1 into netns $NS"
+CLIENT=$(in_ns cat /sys/class/net/$STA/address) || fail "no $STA in netns"
+log "client $CLIENT, LVAP BSSID $BSSID, channel $CHANNEL"
+
+# Our AP. A simple command, so that $! is the probe itself.
+RUST_LOG=${RUST_LOG:-info,odin_agent::nl80211=trace} \
+    "$PROBE" --phy phy0 --ssid "$SSID" --client "$CLIENT" --bssid "$BSSID" \
+    --channel "$CHANNEL" --seconds 120 > "$RES/probe.log" 2>&1 &
+PIDS+=($!)
+if ! wait_for 20 grep -q "AP started" "$RES/probe.log"; then
+    tail -n 30 "$RES/probe.log"
+    fail "the LVAP's AP did not start"
+fi
+IFACE=$(iw dev | awk -v b="$BSSID" '/Interface/ { i = $2 } $1 == "addr" && $2 == b { print i }')
+[[ -n $IFACE ]] || fail "no interface with address $BSSID"
+log "AP interface $IFACE: $(iw dev "$IFACE" info | tr '\n' ' ')"
+
+cat > "$RES/wpa_supplicant.conf" <<EOF
+ctrl_interface=/run/wpa_supplicant
+network={
+    ssid="$SSID"
+    key_mgmt=NONE
+    scan_freq=$FREQ
+}
+EOF
+T0=$(now)
+ip netns exec "$NS" wpa_supplicant -t -D nl80211 -i "$STA" -c "$RES/wpa_supplicant.conf" \
+    > "$RES/wpa_supplicant.log" 2>&1 &
+PIDS+=($!)
+sta_done() { wpacli status 2>/dev/null | grep -qx "wpa_state=COMPLETED"; }
+if ! wait_for 30 sta_done; then
+    wpacli status >> "$RES/summary.txt" 2>&1
+    tail -n 40 "$RES/probe.log"
+    fail "no association within 30 s"
+fi
+ASSOC_MS=$(ms_since "$T0")
+STATUS=$(wpacli status)
+echo "$STATUS" > "$RES/wpa-status.txt"
+grep -qx "bssid=$BSSID" <<< "$STATUS" || fail "associated, but not to $BSSID: $STATUS"
+log "ASSOCIATED to $BSSID in ${ASSOC_MS} ms (wpa_supplicant start to COMPLETED)"
+echo "association_ms=$ASSOC_MS" > "$RES/timings.txt"
+iw dev "$IFACE" station dump > "$RES/station-dump.txt" 2>&1
+grep -q "authorized:.*yes" "$RES/station-dump.txt" || log "station dump: $(tr '\n' ' ' < "$RES/station-dump.txt")"
+
+ip addr add 10.99.0.1/24 dev "$IFACE" || fail "ip addr on $IFACE"
+in_ns ip addr add 10.99.0.2/24 dev "$STA" || fail "ip addr on $STA"
+in_ns ip link set lo up
+if in_ns ping -c 5 -i 0.2 -W 2 10.99.0.1 > "$RES/ping.txt" 2>&1; then
+    log "PING $(grep -E 'packets transmitted' "$RES/ping.txt")"
+    log "PING $(grep -E '^rtt' "$RES/ping.txt")"
+else
+    cat "$RES/ping.txt"
+    iw dev "$IFACE" station dump
+    fail "ping over the LVAP failed"
+fi
+iw dev "$IFACE" station dump > "$RES/station-dump.txt" 2>&1
+
+# GET_STATION: the LVAP asks for the station's inactivity every 10 s.
+if wait_for 15 grep -q "station info" "$RES/probe.log"; then
+    log "GET_STATION: $(grep -m1 'station info' "$RES/probe.log" | sed 's/.*info=//')"
+else
+    fail "no station info (GET_STATION) within 15 s"
+fi
+
+# Teardown: SIGTERM stops the LVAP (DEL_STATION, STOP_AP, DEL_INTERFACE).
+kill -TERM "${PIDS[0]}"
+wait_for 10 sh -c "! kill -0 ${PIDS[0]}" || fail "the probe did not exit on SIGTERM"
+wait "${PIDS[0]}"; rc=$?
+[[ $rc -eq 0 ]] || fail "the probe exited with $rc"
+grep -q "AP stopped, interface deleted" "$RES/probe.log" || fail "no AP teardown in the log"
+if ip link show "$IFACE" > /dev/null 2>&1; then fail "$IFACE still exists after the probe stopped"; fi
+grep -E "radio command failed|WARN" "$RES/probe.log" && fail "warnings in probe.log"
+log "teardown: station removed, AP stopped, $IFACE deleted"
+log "PASS"
+exit 0

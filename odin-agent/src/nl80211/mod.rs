@@ -1,0 +1,21 @@
+//! The nl80211 radio backend: a mac80211 wiphy (real or hwsim) driven the
+//! way hostapd drives it, one AP-mode interface per LVAP.
+//!
+//! * [`radio`]: [`Nl80211Radio`], the [`crate::radio::Radio`]: its driver
+//!   task, one socket per purpose, and the receive loops.
+//! * [`request`]: every request as a pure function of its parameters.
+//! * [`wiphy`]: the wiphy's capabilities from a split GET_WIPHY dump.
+//! * [`msg`]: netlink messages and attributes as bytes.
+//!
+//! See README.md beside this file for the choice of netlink library.
+
+#[allow(dead_code)] // a table of numbers from the kernel's headers
+pub mod consts;
+pub mod msg;
+pub mod radio;
+pub mod request;
+#[cfg(test)]
+mod tests;
+pub mod wiphy;
+
+pub use radio::{Nl80211Config, Nl80211Radio};

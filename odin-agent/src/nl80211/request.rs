@@ -1,0 +1,301 @@
+//! The nl80211 (and two rtnetlink) requests the backend sends, as pure
+//! functions from parameters to messages, so that tests check their bytes.
+//! The attributes follow hostapd 2.10's driver_nl80211.c.
+
+use odin_proto::{StationFlags, StationState};
+use odin_wire::MacAddr;
+
+use super::consts::*;
+use super::msg::NlMsg;
+
+/// Frame types an AP interface registers for: (re)association request,
+/// probe request, disassociation, authentication, deauthentication, action
+/// (management type 0, subtype in bits 4-7 of the frame control).
+pub const AP_FRAME_TYPES: [(u16, &str); 7] = [
+    (0x0000, "assoc req"),
+    (0x0020, "reassoc req"),
+    (0x0040, "probe req"),
+    (0x00a0, "disassoc"),
+    (0x00b0, "auth"),
+    (0x00c0, "deauth"),
+    (0x00d0, "action"),
+];
+
+/// CTRL_CMD_GETFAMILY for `name`.
+pub fn get_family(name: &str) -> NlMsg {
+    let mut m = NlMsg::raw(GENL_ID_CTRL, &[CTRL_CMD_GETFAMILY, 2, 0, 0], "GETFAMILY");
+    m.str(CTRL_ATTR_FAMILY_NAME, name);
+    m
+}
+
+/// GET_WIPHY for one wiphy, as a split dump.
+pub fn get_wiphy(family: u16, wiphy: Option<u32>) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_GET_WIPHY, "GET_WIPHY");
+    if let Some(w) = wiphy {
+        m.u32(ATTR_WIPHY, w);
+    }
+    m.flag(ATTR_SPLIT_WIPHY_DUMP);
+    m
+}
+
+/// GET_INTERFACE (dump).
+pub fn get_interfaces(family: u16) -> NlMsg {
+    NlMsg::genl(family, CMD_GET_INTERFACE, "GET_INTERFACE")
+}
+
+/// NEW_INTERFACE of type AP with address `mac`, owned by the socket that
+/// sends it (the kernel deletes it if that socket closes).
+pub fn new_ap_interface(family: u16, wiphy: u32, name: &str, mac: MacAddr) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_NEW_INTERFACE, "NEW_INTERFACE");
+    m.u32(ATTR_WIPHY, wiphy)
+        .str(ATTR_IFNAME, name)
+        .u32(ATTR_IFTYPE, IFTYPE_AP)
+        .put(ATTR_MAC, &mac.0)
+        .flag(ATTR_SOCKET_OWNER);
+    m
+}
+
+/// DEL_INTERFACE.
+pub fn del_interface(family: u16, ifindex: u32) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_DEL_INTERFACE, "DEL_INTERFACE");
+    m.u32(ATTR_IFINDEX, ifindex);
+    m
+}
+
+/// REGISTER_FRAME for management frames of type `frame_type`, any content.
+pub fn register_frame(family: u16, ifindex: u32, frame_type: u16) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_REGISTER_FRAME, "REGISTER_FRAME");
+    m.u32(ATTR_IFINDEX, ifindex)
+        .u16(ATTR_FRAME_TYPE, frame_type)
+        .put(ATTR_FRAME_MATCH, &[]);
+    m
+}
+
+/// What START_AP needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartAp<'a> {
+    /// The interface.
+    pub ifindex: u32,
+    /// Beacon head (header to the DS parameter set).
+    pub head: &'a [u8],
+    /// Beacon tail (after the TIM).
+    pub tail: &'a [u8],
+    /// Beacon interval, TU.
+    pub beacon_interval: u16,
+    /// DTIM period.
+    pub dtim_period: u8,
+    /// SSID.
+    pub ssid: &'a [u8],
+    /// Channel centre frequency, MHz.
+    pub freq: u32,
+    /// 20 MHz HT (else no HT).
+    pub ht20: bool,
+}
+
+/// START_AP of an open BSS.
+pub fn start_ap(family: u16, p: &StartAp<'_>) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_START_AP, "START_AP");
+    m.u32(ATTR_IFINDEX, p.ifindex)
+        .put(ATTR_BEACON_HEAD, p.head)
+        .put(ATTR_BEACON_TAIL, p.tail)
+        .u32(ATTR_BEACON_INTERVAL, u32::from(p.beacon_interval))
+        .u32(ATTR_DTIM_PERIOD, u32::from(p.dtim_period))
+        .put(ATTR_SSID, p.ssid)
+        .u32(ATTR_HIDDEN_SSID, HIDDEN_SSID_NOT_IN_USE)
+        .u32(ATTR_AUTH_TYPE, AUTHTYPE_OPEN_SYSTEM)
+        .u32(ATTR_WIPHY_FREQ, p.freq)
+        .u32(
+            ATTR_WIPHY_CHANNEL_TYPE,
+            if p.ht20 { CHAN_HT20 } else { CHAN_NO_HT },
+        );
+    m
+}
+
+/// STOP_AP.
+pub fn stop_ap(family: u16, ifindex: u32) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_STOP_AP, "STOP_AP");
+    m.u32(ATTR_IFINDEX, ifindex);
+    m
+}
+
+/// NL80211_CMD_FRAME: transmit a management frame. Without
+/// `want_status` the kernel neither reports its status nor gives a
+/// cookie.
+pub fn frame(family: u16, ifindex: u32, frame: &[u8], want_status: bool) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_FRAME, "FRAME");
+    m.u32(ATTR_IFINDEX, ifindex).put(ATTR_FRAME, frame);
+    if !want_status {
+        m.flag(ATTR_DONT_WAIT_FOR_ACK);
+    }
+    m
+}
+
+/// PROBE_CLIENT: a null frame to `sta`, answered with a cookie.
+pub fn probe_client(family: u16, ifindex: u32, sta: MacAddr) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_PROBE_CLIENT, "PROBE_CLIENT");
+    m.u32(ATTR_IFINDEX, ifindex).put(ATTR_MAC, &sta.0);
+    m
+}
+
+/// struct nl80211_sta_flag_update { mask, set } for our five flags: all
+/// of them in the mask, the true ones set.
+pub fn sta_flags2(flags: &StationFlags) -> [u8; 8] {
+    let bits = [
+        (STA_FLAG_AUTHORIZED, flags.authorized),
+        (STA_FLAG_SHORT_PREAMBLE, flags.short_preamble),
+        (STA_FLAG_WME, flags.wme),
+        (STA_FLAG_AUTHENTICATED, flags.authenticated),
+        (STA_FLAG_ASSOCIATED, flags.associated),
+    ];
+    let mut mask = 0u32;
+    let mut set = 0u32;
+    for (bit, on) in bits {
+        mask |= 1 << bit;
+        if on {
+            set |= 1 << bit;
+        }
+    }
+    let mut out = [0; 8];
+    out[..4].copy_from_slice(&mask.to_ne_bytes());
+    out[4..].copy_from_slice(&set.to_ne_bytes());
+    out
+}
+
+/// The basic rates of 802.11b, given for a station that has told us no
+/// rates yet (hostapd does the same at authentication).
+const UNASSOC_RATES: [u8; 4] = [0x02, 0x04, 0x0b, 0x16];
+
+/// The association parameters of NEW_STATION and of the SET_STATION that
+/// associates a station: rates (basic bit masked off, as hostapd passes
+/// them), capability, HT, VHT, extended capabilities, AID, listen
+/// interval.
+fn put_assoc_params(m: &mut NlMsg, s: &StationState) {
+    let rates: Vec<u8> = if s.supported_rates.is_empty() {
+        UNASSOC_RATES.to_vec()
+    } else {
+        s.supported_rates.iter().map(|r| r & 0x7f).collect()
+    };
+    m.put(ATTR_STA_SUPPORTED_RATES, &rates)
+        .u16(ATTR_STA_CAPABILITY, s.capabilities);
+    if let Some(ht) = &s.ht_capabilities {
+        m.put(ATTR_HT_CAPABILITY, ht);
+    }
+    if let Some(vht) = &s.vht_capabilities {
+        m.put(ATTR_VHT_CAPABILITY, vht);
+    }
+    if let Some(ext) = &s.ext_capabilities {
+        m.put(ATTR_STA_EXT_CAPABILITY, ext);
+    }
+    // cfg80211 refuses AID 0; an unassociated station gets 1, as hostapd's
+    // "UNASSOC_STA workaround" does.
+    m.u16(ATTR_STA_AID, s.aid.max(1))
+        .u16(ATTR_STA_LISTEN_INTERVAL, s.listen_interval);
+}
+
+/// NL80211_ATTR_STA_WME from the WMM QoS info octet: U-APSD queues (bits
+/// 0-3) and max service period (bits 5-6).
+fn put_wme(m: &mut NlMsg, s: &StationState) {
+    if let (Some(wmm), true) = (s.wmm, s.flags.wme) {
+        m.nest(ATTR_STA_WME, |n| {
+            n.u8(STA_WME_UAPSD_QUEUES, wmm.qos_info & 0x0f)
+                .u8(STA_WME_MAX_SP, (wmm.qos_info >> 5) & 0x03);
+        });
+    }
+}
+
+/// NEW_STATION with the full state (an unassociated station at
+/// authentication, or an imported associated one).
+pub fn new_station(family: u16, ifindex: u32, s: &StationState) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_NEW_STATION, "NEW_STATION");
+    m.u32(ATTR_IFINDEX, ifindex).put(ATTR_MAC, &s.sta.0);
+    put_assoc_params(&mut m, s);
+    m.put(ATTR_STA_FLAGS2, &sta_flags2(&s.flags));
+    put_wme(&mut m, s);
+    m
+}
+
+/// SET_STATION with the association parameters (the station is not yet
+/// associated in the kernel: mac80211 refuses rates and capabilities for
+/// an associated one).
+pub fn update_station(family: u16, ifindex: u32, s: &StationState) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_SET_STATION, "SET_STATION");
+    m.u32(ATTR_IFINDEX, ifindex).put(ATTR_MAC, &s.sta.0);
+    put_assoc_params(&mut m, s);
+    m.put(ATTR_STA_FLAGS2, &sta_flags2(&s.flags));
+    put_wme(&mut m, s);
+    m
+}
+
+/// SET_STATION with flags only.
+pub fn set_station_flags(family: u16, ifindex: u32, sta: MacAddr, flags: &StationFlags) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_SET_STATION, "SET_STATION");
+    m.u32(ATTR_IFINDEX, ifindex)
+        .put(ATTR_MAC, &sta.0)
+        .put(ATTR_STA_FLAGS2, &sta_flags2(flags));
+    m
+}
+
+/// DEL_STATION (nothing is sent to the station).
+pub fn del_station(family: u16, ifindex: u32, sta: MacAddr) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_DEL_STATION, "DEL_STATION");
+    m.u32(ATTR_IFINDEX, ifindex).put(ATTR_MAC, &sta.0);
+    m
+}
+
+/// GET_STATION.
+pub fn get_station(family: u16, ifindex: u32, sta: MacAddr) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_GET_STATION, "GET_STATION");
+    m.u32(ATTR_IFINDEX, ifindex).put(ATTR_MAC, &sta.0);
+    m
+}
+
+/// struct ifinfomsg for `ifindex` with `flags` changed under `change`.
+fn ifinfomsg(ifindex: u32, flags: u32, change: u32) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    // family (AF_UNSPEC), pad, type: zero.
+    b[4..8].copy_from_slice(&ifindex.to_ne_bytes());
+    b[8..12].copy_from_slice(&flags.to_ne_bytes());
+    b[12..16].copy_from_slice(&change.to_ne_bytes());
+    b
+}
+
+/// RTM_NEWLINK setting an interface up or down.
+pub fn link_set_up(ifindex: u32, up: bool) -> NlMsg {
+    let flags = if up { IFF_UP } else { 0 };
+    NlMsg::raw(
+        RTM_NEWLINK,
+        &ifinfomsg(ifindex, flags, IFF_UP),
+        "RTM_NEWLINK (up)",
+    )
+}
+
+/// RTM_NEWLINK setting an interface's address (it must be down).
+pub fn link_set_address(ifindex: u32, mac: MacAddr) -> NlMsg {
+    let mut m = NlMsg::raw(
+        RTM_NEWLINK,
+        &ifinfomsg(ifindex, 0, 0),
+        "RTM_NEWLINK (address)",
+    );
+    m.put(IFLA_ADDRESS, &mac.0);
+    m
+}
+
+/// A channel's centre frequency in MHz (2.4 and 5 GHz numbering).
+pub fn channel_to_freq(channel: u8) -> Option<u32> {
+    match channel {
+        1..=13 => Some(2407 + 5 * u32::from(channel)),
+        14 => Some(2484),
+        32..=177 => Some(5000 + 5 * u32::from(channel)),
+        _ => None,
+    }
+}
+
+/// The channel number of a 2.4 or 5 GHz frequency.
+pub fn freq_to_channel(freq: u32) -> Option<u8> {
+    match freq {
+        2412..=2472 => Some(((freq - 2407) / 5) as u8),
+        2484 => Some(14),
+        5160..=5885 => Some(((freq - 5000) / 5) as u8),
+        _ => None,
+    }
+}

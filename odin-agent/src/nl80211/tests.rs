@@ -1,0 +1,289 @@
+//! Requests and answers checked against what the kernel sent and accepted
+//! in the hwsim VM (testdata/hwsim-6.1.txt says how it was captured).
+
+use odin_proto::{StationFlags, StationState, WmmStation};
+use odin_wire::MacAddr;
+
+use super::consts::*;
+use super::msg::{messages, parse_error, Transaction};
+use super::radio::{parse_family, parse_station_info};
+use super::request::{self, StartAp};
+use super::wiphy::{parse_interfaces, parse_wiphy_dump};
+use crate::lvap::BssConfig;
+
+const CAPTURE: &str = include_str!("testdata/hwsim-6.1.txt");
+const FAMILY: u16 = 32;
+const IFINDEX: u32 = 6;
+const BSSID: MacAddr = MacAddr([0x02, 0x0d, 0x1e, 0, 0, 0x01]);
+const CLIENT: MacAddr = MacAddr([0x02, 0, 0, 0, 0x01, 0]);
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The captured datagrams in one direction for one command.
+fn captured(direction: &str, command: &str) -> Vec<Vec<u8>> {
+    CAPTURE
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split(' ');
+            let (d, c, h) = (f.next()?, f.next()?, f.next()?);
+            (d == direction && c == command).then(|| hex(h))
+        })
+        .collect()
+}
+
+/// The captured request with this sequence number.
+fn sent(command: &str, seq: u32) -> Vec<u8> {
+    captured("send", command)
+        .into_iter()
+        .find(|m| messages(m).next().unwrap().seq == seq)
+        .unwrap()
+}
+
+/// The answer the kernel gave to a request, as the driver collects it.
+fn answer(command: &'static str, seq: u32, dump: bool) -> Vec<Vec<u8>> {
+    let mut t = Transaction::new(seq, dump, command);
+    for d in captured("recv", command) {
+        if let Some(r) = t.feed(&d) {
+            return r.unwrap();
+        }
+    }
+    panic!("no complete answer to {command}");
+}
+
+const ACK: u16 = NLM_F_REQUEST | NLM_F_ACK;
+
+#[test]
+fn family_and_mlme_group() {
+    assert_eq!(
+        parse_family(&answer("GETFAMILY", 1, false)).unwrap(),
+        (32, 12)
+    );
+    assert_eq!(
+        sent("GETFAMILY", 1),
+        request::get_family("nl80211").finish(ACK, 1)
+    );
+}
+
+#[test]
+fn wiphy_dump_of_two_hwsim_radios() {
+    assert_eq!(
+        sent("GET_WIPHY", 2),
+        request::get_wiphy(FAMILY, None).finish(NLM_F_REQUEST | NLM_F_DUMP, 2)
+    );
+    let wiphys = parse_wiphy_dump(&answer("GET_WIPHY", 2, true));
+    // phy1 was in the client's network namespace already.
+    assert_eq!(wiphys.len(), 1);
+    let phy0 = &wiphys[0];
+    assert_eq!(phy0.name, "phy0");
+    assert_eq!(phy0.addr, Some(MacAddr([2, 0, 0, 0, 0, 0])));
+    assert!(phy0.ht && phy0.vht);
+    assert_eq!(phy0.max_ap_interfaces, 2048);
+    let channels = phy0.channels();
+    assert_eq!(
+        &channels[..14],
+        &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+    );
+    assert!(channels.contains(&36));
+}
+
+#[test]
+fn interfaces_and_new_interface() {
+    let ifaces = parse_interfaces(&answer("GET_INTERFACE", 3, true));
+    assert_eq!(ifaces.len(), 1);
+    assert_eq!((ifaces[0].name.as_str(), ifaces[0].wiphy), ("wlan0", 0));
+    assert_eq!(
+        sent("NEW_INTERFACE", 1),
+        request::new_ap_interface(FAMILY, 0, "odin0", BSSID).finish(ACK, 1)
+    );
+    let created = parse_interfaces(&answer("NEW_INTERFACE", 1, false));
+    assert_eq!(created[0].ifindex, IFINDEX);
+    assert_eq!(created[0].name, "odin0");
+    assert_eq!(created[0].iftype, IFTYPE_AP);
+    assert_eq!(created[0].mac, Some(BSSID));
+}
+
+#[test]
+fn link_up_and_frame_registrations() {
+    assert_eq!(
+        sent("RTM_NEWLINK", 1),
+        request::link_set_up(IFINDEX, true).finish(ACK, 1)
+    );
+    for (i, (ty, _)) in request::AP_FRAME_TYPES.iter().enumerate() {
+        let seq = i as u32 + 1;
+        assert_eq!(
+            sent("REGISTER_FRAME", seq),
+            request::register_frame(FAMILY, IFINDEX, *ty).finish(ACK, seq)
+        );
+    }
+}
+
+#[test]
+fn start_ap_of_the_default_bss() {
+    let beacon = BssConfig::new(b"odin", 1).beacon(BSSID).unwrap();
+    let msg = request::start_ap(
+        FAMILY,
+        &StartAp {
+            ifindex: IFINDEX,
+            head: &beacon.head,
+            tail: &beacon.tail,
+            beacon_interval: 100,
+            dtim_period: 2,
+            ssid: b"odin",
+            freq: 2412,
+            ht20: false,
+        },
+    );
+    assert_eq!(sent("START_AP", 2), msg.finish(ACK, 2));
+}
+
+fn unassociated() -> StationState {
+    StationState {
+        sta: CLIENT,
+        bssid: BSSID,
+        aid: 0,
+        listen_interval: 0,
+        capabilities: 0,
+        supported_rates: Vec::new(),
+        ht_capabilities: None,
+        vht_capabilities: None,
+        ext_capabilities: None,
+        wmm: None,
+        flags: StationFlags {
+            authenticated: true,
+            ..StationFlags::default()
+        },
+        last_rx_seq: None,
+        assoc_ies: Vec::new(),
+    }
+}
+
+#[test]
+fn new_station_at_authentication() {
+    // AID 1 for AID 0, 802.11b rates for none, flags mask 0xae set 0x20.
+    assert_eq!(
+        sent("NEW_STATION", 4),
+        request::new_station(FAMILY, IFINDEX, &unassociated()).finish(ACK, 4)
+    );
+}
+
+#[test]
+fn set_station_at_association_then_authorized() {
+    // wpa_supplicant 2.10's association request to our default BSS.
+    let flags = StationFlags {
+        authenticated: true,
+        associated: true,
+        authorized: false,
+        wme: true,
+        short_preamble: true,
+    };
+    let state = StationState {
+        aid: 1,
+        listen_interval: 5,
+        capabilities: 0x0421,
+        supported_rates: vec![0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108],
+        ext_capabilities: Some(hex("04004a0201404040000120")),
+        wmm: Some(WmmStation { qos_info: 0 }),
+        flags,
+        ..unassociated()
+    };
+    assert_eq!(
+        sent("SET_STATION", 6),
+        request::update_station(FAMILY, IFINDEX, &state).finish(ACK, 6)
+    );
+    let authorized = StationFlags {
+        authorized: true,
+        ..flags
+    };
+    assert_eq!(
+        sent("SET_STATION", 8),
+        request::set_station_flags(FAMILY, IFINDEX, CLIENT, &authorized).finish(ACK, 8)
+    );
+}
+
+#[test]
+fn frames_and_their_cookie() {
+    // The authentication response, sent without waiting for a status.
+    let auth = sent("FRAME", 5);
+    let (_, attrs) = messages(&auth).next().unwrap().genl().unwrap();
+    let frame = attrs.get(ATTR_FRAME).unwrap();
+    assert_eq!(frame[0], 0xb0);
+    assert_eq!(
+        auth,
+        request::frame(FAMILY, IFINDEX, frame, false).finish(ACK, 5)
+    );
+    // The association response, with a status: the kernel answers with a
+    // cookie before the acknowledgement.
+    let replies = answer("FRAME", 7, false);
+    assert_eq!(replies.len(), 1);
+    let (cmd, attrs) = (replies[0][0], super::msg::Attrs(&replies[0][4..]));
+    assert_eq!(cmd, CMD_FRAME);
+    assert!(attrs.u64(ATTR_COOKIE).is_some());
+}
+
+#[test]
+fn station_info() {
+    assert_eq!(
+        sent("GET_STATION", 9),
+        request::get_station(FAMILY, IFINDEX, CLIENT).finish(ACK, 9)
+    );
+    let replies = answer("GET_STATION", 9, false);
+    let info = parse_station_info(&replies[0][4..]).unwrap();
+    assert_eq!(info.signal_dbm, Some(-30));
+    assert!(info.inactive.as_millis() > 0);
+    assert!(info.rx_bytes > 0 && info.tx_bytes > 0);
+}
+
+#[test]
+fn teardown_requests_and_every_ack() {
+    assert_eq!(
+        sent("DEL_STATION", 10),
+        request::del_station(FAMILY, IFINDEX, CLIENT).finish(ACK, 10)
+    );
+    assert_eq!(
+        sent("STOP_AP", 11),
+        request::stop_ap(FAMILY, IFINDEX).finish(ACK, 11)
+    );
+    assert_eq!(
+        sent("DEL_INTERFACE", 12),
+        request::del_interface(FAMILY, IFINDEX).finish(ACK, 12)
+    );
+    // Every acknowledgement of the run parses as success.
+    let mut acks = 0;
+    for line in CAPTURE.lines().filter(|l| l.starts_with("recv ")) {
+        let d = hex(line.rsplit(' ').next().unwrap());
+        for m in messages(&d).filter(|m| m.ty == NLMSG_ERROR) {
+            assert_eq!(parse_error(&m).unwrap().0, 0, "{line}");
+            acks += 1;
+        }
+    }
+    assert!(acks > 20);
+}
+
+#[test]
+fn transmit_status_matches_the_frame_cookie() {
+    let replies = answer("FRAME", 7, false);
+    let cookie = super::msg::Attrs(&replies[0][4..])
+        .u64(ATTR_COOKIE)
+        .unwrap();
+    let status = captured("recv", "MLME")
+        .into_iter()
+        .find_map(|d| {
+            let m = messages(&d).next()?;
+            let (cmd, attrs) = m.genl()?;
+            (m.ty == FAMILY && cmd == CMD_FRAME_TX_STATUS).then(|| {
+                (
+                    attrs.u64(ATTR_COOKIE),
+                    attrs.has(ATTR_ACK),
+                    attrs.u32(ATTR_IFINDEX),
+                )
+            })
+        })
+        .unwrap();
+    assert_eq!(status, (Some(cookie), true, Some(IFINDEX)));
+}
