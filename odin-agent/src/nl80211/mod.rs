@@ -7,7 +7,7 @@
 //! * [`wiphy`]: the wiphy's capabilities from a split GET_WIPHY dump.
 //! * [`msg`]: netlink messages and attributes as bytes.
 //!
-//! See README.md beside this file for the choice of netlink library.
+//! ARCHITECTURE.md ("Decisions") says why netlink-sys and our own message code.
 
 #[allow(dead_code)] // a table of numbers from the kernel's headers
 pub mod consts;
