@@ -360,6 +360,8 @@ pub enum ImportError {
     NotAssociated,
     /// The AID is outside 1-2007.
     BadAid(u16),
+    /// The LVAP's BSS cannot be put on the air (an SSID over 32 bytes).
+    BadBss(Error),
 }
 
 impl core::fmt::Display for ImportError {
@@ -370,6 +372,7 @@ impl core::fmt::Display for ImportError {
             }
             ImportError::NotAssociated => f.write_str("station state is not associated"),
             ImportError::BadAid(aid) => write!(f, "association ID {aid} is outside 1-2007"),
+            ImportError::BadBss(e) => write!(f, "the BSS cannot be built: {e}"),
         }
     }
 }
@@ -441,8 +444,7 @@ impl Lvap {
             next_cookie: 1,
             counters: LvapCounters::default(),
         };
-        // A BSS we built ourselves always fits its frames.
-        out.push(lvap.start_ap().map_err(|_| ImportError::WrongIdentity)?);
+        out.push(lvap.start_ap().map_err(ImportError::BadBss)?);
         out.push(Action::AddStation(station));
         Ok(lvap)
     }
