@@ -86,6 +86,11 @@ else
     say "setup failed"
 fi
 say "scenario exit code $rc after $(cut -d' ' -f1 /proc/uptime) s"
+# The whole kernel log (the console is quiet): run.sh fails the run on a
+# WARNING, BUG or oops in it.
+if [ -d "$RES/.odin" ]; then
+    dmesg > "$RES/.odin/dmesg.txt" 2>/dev/null
+fi
 if [ -d "$RES/.odin" ]; then
     echo "$rc" > "$RES/.odin/exit-code"
 fi

@@ -31,8 +31,10 @@
 #   ODIN_HWSIM_NO_PREPARE=1  do not run prepare.sh (use the cache as it is)
 #   ODIN_HWSIM_CACHE     cache root, as for prepare.sh
 #
-# Exit code: the scenario's exit code; 124 if the run timed out; 125 if the
-# VM failed before the scenario could report a result.
+# Exit code: the scenario's exit code; 126 if it passed but the kernel
+# logged a WARNING, BUG or oops (the guest's dmesg is kept in
+# RESULTS/.odin/dmesg.txt); 124 if the run timed out; 125 if the VM failed
+# before the scenario could report a result.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -182,4 +184,11 @@ fi
 rc=$(cat "$RESULTS/.odin/exit-code")
 [[ $rc =~ ^[0-9]+$ ]] || rc=125
 log "scenario exit code $rc, VM run took ${elapsed}s"
+# A kernel WARNING, BUG or oops fails the run whatever the scenario said.
+if [[ -f $RESULTS/.odin/dmesg.txt ]] &&
+    grep -qE 'WARNING:|BUG:|Oops|general protection fault|Call Trace:' "$RESULTS/.odin/dmesg.txt"; then
+    log "the kernel complained during the run:"
+    grep -E -A3 'WARNING:|BUG:|Oops|general protection fault' "$RESULTS/.odin/dmesg.txt" | head -n 40 >&2
+    [[ $rc -eq 0 ]] && rc=126
+fi
 exit "$rc"
