@@ -36,6 +36,7 @@ pub const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
 
 // nl80211.h: commands
 pub const CMD_GET_WIPHY: u8 = 1;
+pub const CMD_SET_WIPHY: u8 = 2;
 pub const CMD_GET_INTERFACE: u8 = 5;
 pub const CMD_NEW_INTERFACE: u8 = 7;
 pub const CMD_DEL_INTERFACE: u8 = 8;
@@ -92,6 +93,7 @@ pub const ATTR_SOCKET_OWNER: u16 = 204;
 
 /// enum nl80211_iftype
 pub const IFTYPE_AP: u32 = 3;
+pub const IFTYPE_MONITOR: u32 = 6;
 /// enum nl80211_channel_type
 pub const CHAN_NO_HT: u32 = 0;
 pub const CHAN_HT20: u32 = 1;

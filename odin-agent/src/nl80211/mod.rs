@@ -4,6 +4,8 @@
 //! * [`radio`]: [`Nl80211Radio`], the [`crate::radio::Radio`]: its driver
 //!   task, one socket per purpose, and the receive loops.
 //! * [`request`]: every request as a pure function of its parameters.
+//! * [`monitor`]: the radio's monitor interface, so that clients without
+//!   an LVAP here are heard, and the rule that reports each frame once.
 //! * [`wiphy`]: the wiphy's capabilities from a split GET_WIPHY dump.
 //! * [`msg`]: netlink messages and attributes as bytes.
 //!
@@ -11,6 +13,7 @@
 
 #[allow(dead_code)] // a table of numbers from the kernel's headers
 pub mod consts;
+pub mod monitor;
 pub mod msg;
 pub mod radio;
 pub mod request;
@@ -18,4 +21,4 @@ pub mod request;
 mod tests;
 pub mod wiphy;
 
-pub use radio::{Nl80211Config, Nl80211Radio};
+pub use radio::{Closer, Nl80211Config, Nl80211Radio};

@@ -11,9 +11,12 @@
 //!   frames; the kernel sends those frames to it with sequence number 0,
 //!   and a small reader task per interface forwards them to the driver.
 //!
+//! * the radio's monitor interface, read by a capture thread (see
+//!   [`super::monitor`]), so that clients without an LVAP here are heard.
+//!
 //! Closing the interface's socket ends its registrations, so `StopAp`
-//! stops the reader. Interfaces are created owned by the command socket:
-//! if the agent dies, the kernel deletes them.
+//! stops the reader. Interfaces (the monitor too) are created owned by the
+//! command socket: if the agent dies, the kernel deletes them.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -26,14 +29,18 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, trace, warn};
 
 use super::consts::*;
+use super::monitor::{self, Capture, Captured};
 use super::msg::{hex, messages, Attrs, NlError, NlMsg, Transaction};
 use super::request::{self, channel_to_freq, freq_to_channel, AP_FRAME_TYPES};
 use super::wiphy::{parse_interfaces, parse_wiphy_dump, Interface, Wiphy};
 use crate::radio::{Radio, RadioCmd, RadioEvent, StationInfo};
 
 /// How long an identical group-addressed frame heard on another interface
-/// of the radio counts as the same reception.
-const DEDUP_WINDOW: Duration = Duration::from_millis(20);
+/// of the radio (or the monitor) counts as the same reception. Generous:
+/// a station's frames differ in their sequence number, so only copies of
+/// one transmission are identical, and the copies of a slow (emulated)
+/// machine may be tens of milliseconds apart.
+const DEDUP_WINDOW: Duration = Duration::from_millis(250);
 
 /// How to open a radio.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,16 +54,22 @@ pub struct Nl80211Config {
     pub channel: Option<u8>,
     /// Interface names are this prefix and a number (at most 15 bytes).
     pub ifname_prefix: String,
+    /// The monitor interface's name (at most 15 bytes); `None`: no
+    /// monitor, so clients are heard only once they have an LVAP here.
+    pub monitor: Option<String>,
 }
 
 impl Nl80211Config {
-    /// Radio `phy` as radio 0, AP interfaces named `odin0`, `odin1`, ...
+    /// Radio `phy` as radio 0, AP interfaces named `odin0`, `odin1`, ...,
+    /// the monitor `odinmon<N>` for `phyN` (`odinmon` and the name's digits).
     pub fn new(phy: &str) -> Nl80211Config {
+        let digits: String = phy.chars().filter(char::is_ascii_digit).collect();
         Nl80211Config {
             phy: phy.to_owned(),
             index: 0,
             channel: None,
             ifname_prefix: "odin".to_owned(),
+            monitor: Some(format!("odinmon{digits}")),
         }
     }
 }
@@ -67,6 +80,11 @@ enum Control {
 }
 
 /// A mac80211 radio driven over nl80211.
+///
+/// Dropping it ends the driver too, but without waiting for it: call
+/// [`Nl80211Radio::close`] (or, when something else owns the radio, such
+/// as [`crate::runtime::run`], [`Closer::close`] after it is done) so that
+/// the APs are stopped and the interfaces deleted before the process ends.
 #[derive(Debug)]
 pub struct Nl80211Radio {
     info: RadioInfo,
@@ -240,13 +258,14 @@ impl Nl80211Radio {
             ctrl,
             route,
             ifaces: HashMap::new(),
+            monitor: None,
             cookies: HashMap::new(),
             recent_group: VecDeque::new(),
             events: ev_tx,
             frames: frame_tx,
             next_ifnum: 0,
         };
-        let task = tokio::spawn(driver.run(cmd_rx, frame_rx, mlme));
+        let task = tokio::spawn(driver.run(cmd_rx, frame_rx, mlme, config.monitor.clone()));
         Ok(Nl80211Radio {
             info,
             cmds: cmd_tx,
@@ -257,11 +276,38 @@ impl Nl80211Radio {
 
     /// Stops every AP, deletes the interfaces and ends the driver.
     pub async fn close(self) {
+        self.closer().close().await;
+        let _ = self.task.await;
+    }
+
+    /// A handle that closes the radio later, from elsewhere. While it
+    /// exists the driver outlives the radio: it runs until
+    /// [`Closer::close`] (or until the handle is dropped).
+    pub fn closer(&self) -> Closer {
+        Closer {
+            name: self.info.name.clone(),
+            cmds: self.cmds.clone(),
+        }
+    }
+}
+
+/// Closes an [`Nl80211Radio`] owned by someone else (see
+/// [`Nl80211Radio::closer`]).
+#[derive(Debug)]
+pub struct Closer {
+    name: String,
+    cmds: mpsc::UnboundedSender<Control>,
+}
+
+impl Closer {
+    /// Stops every AP, deletes the interfaces (the monitor too) and waits
+    /// until the driver is done.
+    pub async fn close(self) {
         let (tx, rx) = oneshot::channel();
         if self.cmds.send(Control::Close(tx)).is_ok() {
             let _ = rx.await;
         }
-        let _ = self.task.await;
+        debug!(radio = %self.name, "nl80211 radio closed");
     }
 }
 
@@ -325,6 +371,13 @@ struct Iface {
     started: bool,
 }
 
+/// The radio's monitor interface and its capture.
+struct Monitor {
+    ifindex: u32,
+    name: String,
+    capture: Capture,
+}
+
 struct Driver {
     family: u16,
     wiphy: u32,
@@ -333,6 +386,7 @@ struct Driver {
     ctrl: AsyncNl,
     route: AsyncNl,
     ifaces: HashMap<MacAddr, Iface>,
+    monitor: Option<Monitor>,
     /// The kernel's cookies of frames and polls waiting for a status: the
     /// interface and the agent's cookie.
     cookies: HashMap<u64, (MacAddr, u64)>,
@@ -349,7 +403,21 @@ impl Driver {
         mut cmds: mpsc::UnboundedReceiver<Control>,
         mut frames: mpsc::UnboundedReceiver<Rx>,
         mlme: AsyncNl,
+        monitor_name: Option<String>,
     ) {
+        let mut captured = match monitor_name {
+            Some(name) => match self.open_monitor(&name).await {
+                Ok(rx) => Some(rx),
+                Err(e) => {
+                    warn!(
+                        monitor = %name, error = %e,
+                        "no monitor interface: clients without an LVAP on this radio will not be heard"
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
         let closed = loop {
             tokio::select! {
                 c = cmds.recv() => match c {
@@ -358,6 +426,13 @@ impl Driver {
                     None => break None,
                 },
                 Some(rx) = frames.recv() => self.received(rx),
+                c = next_captured(&mut captured) => match c {
+                    Some(c) => self.captured(c),
+                    None => {
+                        warn!("monitor capture ended");
+                        captured = None;
+                    }
+                },
                 r = mlme.sock.recv_from_full() => match r {
                     Ok((buf, _)) => self.mlme_event(&buf),
                     Err(e) => warn!(error = %e, "mlme socket"),
@@ -370,9 +445,129 @@ impl Driver {
                 warn!(%bssid, error = %e, "cleanup");
             }
         }
+        if let Some(m) = self.monitor.take() {
+            drop(m.capture);
+            match self
+                .ctrl
+                .request(&request::del_interface(self.family, m.ifindex), false)
+                .await
+            {
+                Ok(_) => info!(ifname = %m.name, "monitor interface deleted"),
+                Err(e) => warn!(ifname = %m.name, error = %e, "cleanup"),
+            }
+        }
         if let Some(done) = closed {
             let _ = done.send(());
         }
+    }
+
+    /// Creates the monitor interface on the radio's channel, brings it up
+    /// and starts its capture.
+    async fn open_monitor(
+        &mut self,
+        name: &str,
+    ) -> Result<mpsc::UnboundedReceiver<Captured>, NlError> {
+        if name.len() > 15 {
+            return Err(NlError::local(
+                "NEW_INTERFACE (monitor)",
+                format!("name {name} too long"),
+            ));
+        }
+        let replies = self
+            .ctrl
+            .request(
+                &request::new_monitor_interface(self.family, self.wiphy, name),
+                false,
+            )
+            .await?;
+        let ifindex = parse_interfaces(&replies)
+            .first()
+            .map(|i| i.ifindex)
+            .ok_or_else(|| {
+                NlError::local("NEW_INTERFACE (monitor)", "no interface in the reply")
+            })?;
+        let result = self.start_monitor(name, ifindex).await;
+        match result {
+            Ok(rx) => Ok(rx),
+            Err(e) => {
+                let _ = self
+                    .ctrl
+                    .request(&request::del_interface(self.family, ifindex), false)
+                    .await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_monitor(
+        &mut self,
+        name: &str,
+        ifindex: u32,
+    ) -> Result<mpsc::UnboundedReceiver<Captured>, NlError> {
+        self.route
+            .request(&request::link_set_up(ifindex, true), false)
+            .await?;
+        // The monitor follows the AP interfaces' channel once one is up;
+        // before that it listens where we say.
+        if let Err(e) = self
+            .ctrl
+            .request(
+                &request::set_monitor_channel(self.family, ifindex, self.freq),
+                false,
+            )
+            .await
+        {
+            warn!(ifname = name, freq = self.freq, error = %e, "monitor channel not set");
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let capture = monitor::start_capture(name, ifindex, tx)?;
+        info!(
+            ifname = name,
+            ifindex,
+            freq = self.freq,
+            "monitor interface up, capturing"
+        );
+        self.monitor = Some(Monitor {
+            ifindex,
+            name: name.to_owned(),
+            capture,
+        });
+        Ok(rx)
+    }
+
+    /// A frame of the monitor: reported when [`monitor::monitor_reports`]
+    /// says so (once per radio, see the module documentation there).
+    fn captured(&mut self, c: Captured) {
+        if !monitor::monitor_reports(&c.frame, |a| self.ifaces.contains_key(a)) {
+            return;
+        }
+        if is_group(&c.frame) && self.seen_group(&c.frame) {
+            trace!("duplicate group-addressed frame (monitor) dropped");
+            return;
+        }
+        self.emit(RadioEvent::Frame {
+            bssid: None,
+            frame: c.frame,
+            signal_dbm: c.signal_dbm,
+        });
+    }
+
+    /// Whether this group-addressed frame was reported within
+    /// [`DEDUP_WINDOW`]; remembers it otherwise.
+    fn seen_group(&mut self, frame: &[u8]) -> bool {
+        let now = tokio::time::Instant::now();
+        while self
+            .recent_group
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > DEDUP_WINDOW)
+        {
+            self.recent_group.pop_front();
+        }
+        if self.recent_group.iter().any(|(_, f)| f == frame) {
+            return true;
+        }
+        self.recent_group.push_back((now, frame.to_vec()));
+        false
     }
 
     fn emit(&self, ev: RadioEvent) {
@@ -678,21 +873,11 @@ impl Driver {
     /// reported once per radio (without an interface), the rest with the
     /// interface they were addressed to.
     fn received(&mut self, rx: Rx) {
-        let group = rx.frame.get(4).is_some_and(|b| b & 1 == 1);
-        let bssid = if group {
-            let now = tokio::time::Instant::now();
-            while self
-                .recent_group
-                .front()
-                .is_some_and(|(t, _)| now.duration_since(*t) > DEDUP_WINDOW)
-            {
-                self.recent_group.pop_front();
-            }
-            if self.recent_group.iter().any(|(_, f)| *f == rx.frame) {
+        let bssid = if is_group(&rx.frame) {
+            if self.seen_group(&rx.frame) {
                 trace!(bssid = %rx.bssid, "duplicate group-addressed frame dropped");
                 return;
             }
-            self.recent_group.push_back((now, rx.frame.clone()));
             None
         } else {
             Some(rx.bssid)
@@ -744,6 +929,21 @@ impl Driver {
                 _ => {}
             }
         }
+    }
+}
+
+/// Whether a frame's receiver address (addr1) is a group address.
+fn is_group(frame: &[u8]) -> bool {
+    frame.get(4).is_some_and(|b| b & 1 == 1)
+}
+
+/// The next frame of the monitor's capture; pending forever without one.
+async fn next_captured(
+    captured: &mut Option<mpsc::UnboundedReceiver<Captured>>,
+) -> Option<Captured> {
+    match captured {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

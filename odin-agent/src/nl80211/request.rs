@@ -55,6 +55,27 @@ pub fn new_ap_interface(family: u16, wiphy: u32, name: &str, mac: MacAddr) -> Nl
     m
 }
 
+/// NEW_INTERFACE of type monitor (default flags: other BSSs and control
+/// frames too), owned by the socket that sends it.
+pub fn new_monitor_interface(family: u16, wiphy: u32, name: &str) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_NEW_INTERFACE, "NEW_INTERFACE (monitor)");
+    m.u32(ATTR_WIPHY, wiphy)
+        .str(ATTR_IFNAME, name)
+        .u32(ATTR_IFTYPE, IFTYPE_MONITOR)
+        .flag(ATTR_SOCKET_OWNER);
+    m
+}
+
+/// SET_WIPHY on a monitor interface: the channel it listens on (20 MHz,
+/// no HT), as `iw dev mon0 set freq` does.
+pub fn set_monitor_channel(family: u16, ifindex: u32, freq: u32) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_SET_WIPHY, "SET_WIPHY (monitor channel)");
+    m.u32(ATTR_IFINDEX, ifindex)
+        .u32(ATTR_WIPHY_FREQ, freq)
+        .u32(ATTR_WIPHY_CHANNEL_TYPE, CHAN_NO_HT);
+    m
+}
+
 /// DEL_INTERFACE.
 pub fn del_interface(family: u16, ifindex: u32) -> NlMsg {
     let mut m = NlMsg::genl(family, CMD_DEL_INTERFACE, "DEL_INTERFACE");

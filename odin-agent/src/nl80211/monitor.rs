@@ -1,0 +1,243 @@
+//! The radio's monitor interface: how an agent hears clients that have no
+//! LVAP on it yet.
+//!
+//! An AP interface's socket receives only the frames mac80211 delivers to
+//! that interface: frames addressed to its BSSID and group-addressed ones.
+//! A radio without an LVAP has no such socket, so a new client's probe
+//! requests would go unheard. Each radio therefore has one monitor
+//! interface (`odinmon<wiphy index>`, NEW_INTERFACE type monitor with the
+//! default flags, on the radio's channel, up), read with an `AF_PACKET`
+//! socket (`pnet_datalink`: a safe API over the raw socket) in a thread of
+//! its own. Each captured packet is a radiotap header and an 802.11 frame;
+//! the signal comes from the radiotap antenna signal, the FCS is removed
+//! when the radiotap flags say it is there, and frames that failed their
+//! FCS check are dropped.
+//!
+//! # Each frame once per radio
+//!
+//! The monitor sees everything on the channel, including what the AP
+//! interfaces receive and transmit. The driver reports a monitor frame
+//! (as `RadioEvent::Frame { bssid: None, .. }`) only when
+//! [`monitor_reports`] says so:
+//!
+//! * management frames only, sent by a station: the transmitter (addr2)
+//!   is not the BSSID (addr3) (this drops beacons, probe responses and
+//!   everything else an AP sends, our own LVAPs' frames included);
+//! * not addressed (addr1) to one of this radio's LVAP BSSIDs: that LVAP's
+//!   interface socket delivers those, with the interface;
+//! * a group-addressed frame (a broadcast probe request) goes through the
+//!   same deduplication as the copies the AP interfaces' sockets deliver,
+//!   so whichever copy comes first is reported and the others are dropped.
+//!
+//! So a probe request from a client without an LVAP here is reported once
+//! (by the monitor when the radio has no LVAP, else by whichever socket
+//! delivers it first), and a client's frames to its own LVAP are reported
+//! once, with that LVAP's BSSID, by the interface's socket.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use odin_wire::radiotap::{Flags, Radiotap, RadiotapRepr};
+use odin_wire::MacAddr;
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use super::msg::NlError;
+
+/// How long the capture thread waits for a packet before it checks
+/// whether it should stop.
+const READ_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// A frame the monitor captured: the 802.11 frame without FCS and the
+/// signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// The 802.11 frame, without FCS.
+    pub frame: Vec<u8>,
+    /// The signal, dBm (radiotap antenna signal).
+    pub signal_dbm: Option<i8>,
+}
+
+/// One packet of a monitor interface (radiotap + 802.11) as a management
+/// frame; `None` for anything else (malformed radiotap, bad FCS, control or
+/// data frames, frames shorter than a management header).
+pub fn decode_capture(packet: &[u8]) -> Option<Captured> {
+    let view = Radiotap::new_checked(packet).ok()?;
+    let repr = RadiotapRepr::parse(&view).ok()?;
+    if repr.flags.is_some_and(|f| f.contains(Flags::BAD_FCS)) {
+        return None;
+    }
+    let frame = repr.strip_fcs(view.payload()).ok()?;
+    // Management (type 0) with the three addresses.
+    if frame.len() < 24 || frame[0] & 0x0c != 0 {
+        return None;
+    }
+    Some(Captured {
+        frame: frame.to_vec(),
+        signal_dbm: repr.antenna_signal,
+    })
+}
+
+/// Whether the driver reports a management frame the monitor captured,
+/// given whether an address is the BSSID of one of this radio's LVAPs (see
+/// the module documentation). Group-addressed frames that pass still go
+/// through the driver's deduplication.
+pub fn monitor_reports(frame: &[u8], is_lvap: impl Fn(&MacAddr) -> bool) -> bool {
+    let addr = |at: usize| frame.get(at..at + 6).and_then(MacAddr::from_bytes);
+    let (Some(addr1), Some(addr2), Some(addr3)) = (addr(4), addr(10), addr(16)) else {
+        return false;
+    };
+    if frame.first().is_none_or(|fc| fc & 0x0c != 0) {
+        return false;
+    }
+    addr2 != addr3 && !is_lvap(&addr1) && !is_lvap(&addr2)
+}
+
+/// The capture thread of a monitor interface; stopped when dropped.
+#[derive(Debug)]
+pub struct Capture {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Opens an `AF_PACKET` socket on the monitor interface `ifindex` and
+/// forwards its management frames to `out` from a thread, until the
+/// returned [`Capture`] is dropped or `out` is closed.
+pub fn start_capture(
+    name: &str,
+    ifindex: u32,
+    out: mpsc::UnboundedSender<Captured>,
+) -> Result<Capture, NlError> {
+    let iface = pnet_datalink::NetworkInterface {
+        name: name.to_owned(),
+        description: String::new(),
+        index: ifindex,
+        mac: None,
+        ips: Vec::new(),
+        flags: 0,
+    };
+    let config = pnet_datalink::Config {
+        read_buffer_size: 8192,
+        read_timeout: Some(READ_TIMEOUT),
+        promiscuous: false,
+        ..pnet_datalink::Config::default()
+    };
+    let what = format!("AF_PACKET socket on {name}");
+    let mut rx = match pnet_datalink::channel(&iface, config) {
+        Ok(pnet_datalink::Channel::Ethernet(_, rx)) => rx,
+        Ok(_) => return Err(NlError::local(&what, "unexpected channel type")),
+        Err(e) => return Err(NlError::io(&what, &e)),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    let thread_name = format!("capture {name}");
+    let ifname = name.to_owned();
+    std::thread::Builder::new()
+        .name(thread_name)
+        .spawn(move || {
+            let mut errors = 0u64;
+            while !stopped.load(Ordering::Relaxed) && !out.is_closed() {
+                match rx.next() {
+                    Ok(packet) => {
+                        if let Some(captured) = decode_capture(packet) {
+                            if out.send(captured).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    // The interface goes away when the radio closes.
+                    Err(_) if stopped.load(Ordering::Relaxed) => break,
+                    Err(e) => {
+                        errors += 1;
+                        if errors.is_power_of_two() {
+                            warn!(ifname = %ifname, error = %e, errors, "monitor capture");
+                        }
+                        std::thread::sleep(READ_TIMEOUT);
+                    }
+                }
+            }
+            debug!(ifname = %ifname, "monitor capture stopped");
+        })
+        .map_err(|e| NlError::io(&what, &e))?;
+    Ok(Capture { stop })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STA: [u8; 6] = [0x02, 0, 0, 0, 0x02, 0];
+    const LVAP: [u8; 6] = [0x06, 0x0d, 0x1e, 0, 0, 1];
+    const BCAST: [u8; 6] = [0xff; 6];
+
+    fn mgmt(fc: u8, a1: [u8; 6], a2: [u8; 6], a3: [u8; 6]) -> Vec<u8> {
+        let mut f = vec![fc, 0, 0, 0];
+        f.extend_from_slice(&a1);
+        f.extend_from_slice(&a2);
+        f.extend_from_slice(&a3);
+        f.extend_from_slice(&[0x10, 0]);
+        f.extend_from_slice(&[0, 0]); // wildcard SSID
+        f
+    }
+
+    fn is_lvap(a: &MacAddr) -> bool {
+        a.0 == LVAP
+    }
+
+    #[test]
+    fn reports_a_broadcast_probe_from_a_station() {
+        assert!(monitor_reports(&mgmt(0x40, BCAST, STA, BCAST), is_lvap));
+    }
+
+    #[test]
+    fn leaves_frames_to_an_lvap_to_its_interface() {
+        assert!(!monitor_reports(&mgmt(0xb0, LVAP, STA, LVAP), is_lvap));
+        assert!(!monitor_reports(&mgmt(0x40, LVAP, STA, LVAP), is_lvap));
+    }
+
+    #[test]
+    fn drops_what_aps_send() {
+        // Our own probe response, a beacon of another AP, our deauth.
+        assert!(!monitor_reports(&mgmt(0x50, STA, LVAP, LVAP), is_lvap));
+        let other = [0x02, 0, 0, 0, 0x09, 0];
+        assert!(!monitor_reports(&mgmt(0x80, BCAST, other, other), is_lvap));
+        assert!(!monitor_reports(&mgmt(0xc0, STA, LVAP, LVAP), is_lvap));
+    }
+
+    #[test]
+    fn reports_a_station_talking_to_another_ap() {
+        let other = [0x02, 0, 0, 0, 0x09, 0];
+        assert!(monitor_reports(&mgmt(0xb0, other, STA, other), is_lvap));
+    }
+
+    #[test]
+    fn drops_data_and_short_frames() {
+        let mut data = mgmt(0x08, LVAP, STA, LVAP);
+        data[0] = 0x08;
+        assert!(!monitor_reports(&data, |_| false));
+        assert!(!monitor_reports(&[0x40, 0, 0], |_| false));
+    }
+
+    #[test]
+    fn decodes_radiotap_with_signal_and_fcs() {
+        // Radiotap: version 0, length 10, present = flags | antenna
+        // signal; flags = FCS at the end, signal -42 dBm.
+        let mut packet = vec![0, 0, 10, 0, 0x22, 0, 0, 0, 0x10, 0xd6];
+        let frame = mgmt(0x40, BCAST, STA, BCAST);
+        packet.extend_from_slice(&frame);
+        packet.extend_from_slice(&[1, 2, 3, 4]); // FCS
+        let c = decode_capture(&packet).expect("a management frame");
+        assert_eq!(c.frame, frame);
+        assert_eq!(c.signal_dbm, Some(-42));
+        // The same with a bad FCS flag is dropped.
+        packet[8] = 0x10 | 0x40;
+        assert_eq!(decode_capture(&packet), None);
+    }
+}

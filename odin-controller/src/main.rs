@@ -1,0 +1,312 @@
+//! `odin-controller`: accepts agents, places each new client's LVAP on the
+//! radio that hears it best and logs every controller event as one line,
+//! until SIGINT or SIGTERM.
+//!
+//! ```text
+//! odin-controller --listen 0.0.0.0:6777 --secret-file /etc/odin/secret --ssid odin
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use odin_controller::core::{Controller, ControllerConfig, ControllerEvent};
+use odin_controller::server::{self, ControllerHandle, ServerConfig};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+/// Odin controller: the registry of access-point agents, their radios and
+/// the WiFi clients; gives each client a BSSID of its own and decides
+/// which agent's radio serves it.
+#[derive(Debug, Parser)]
+#[command(name = "odin-controller", version)]
+struct Args {
+    /// Where agents connect (TCP ADDR:PORT; 0.0.0.0 for every address).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:6777")]
+    listen: String,
+    /// A file holding the secret shared with the agents (both sides prove
+    /// it with HMAC; it never crosses the network). Trailing newlines are
+    /// ignored.
+    #[arg(long, value_name = "PATH", conflicts_with = "secret")]
+    secret_file: Option<PathBuf>,
+    /// The shared secret itself (visible in the process list: prefer
+    /// --secret-file or ODIN_SECRET).
+    #[arg(long, env = "ODIN_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// The network name (SSID) every LVAP advertises: what clients look
+    /// for and associate with.
+    #[arg(long, default_value = "odin")]
+    ssid: String,
+    /// How often each client's state (BSSID, where its LVAP is, the signal
+    /// and traffic each radio reports) is logged; 0: never.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    status_interval: u64,
+    /// Log filter: error, warn, info, debug, trace, or a tracing directive
+    /// (RUST_LOG takes precedence when set).
+    #[arg(long, value_name = "FILTER", default_value = "info")]
+    log_level: String,
+}
+
+fn secret(args: &Args) -> Result<Vec<u8>, String> {
+    let secret = match (&args.secret_file, &args.secret) {
+        (Some(path), _) => std::fs::read(path)
+            .map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?,
+        (None, Some(s)) => s.as_bytes().to_vec(),
+        (None, None) => return Err("no secret: give --secret-file, --secret or ODIN_SECRET".into()),
+    };
+    let end = secret
+        .iter()
+        .rposition(|b| !matches!(b, b'\n' | b'\r'))
+        .map_or(0, |i| i + 1);
+    if end == 0 {
+        return Err("the secret is empty".into());
+    }
+    Ok(secret[..end].to_vec())
+}
+
+/// One event as one line.
+fn describe(event: &ControllerEvent) -> String {
+    match event {
+        ControllerEvent::AgentUp {
+            agent,
+            software,
+            radios,
+        } => {
+            let radios: Vec<String> = radios
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} ch {} max {} LVAPs",
+                        r.name, r.addr, r.channel, r.max_lvaps
+                    )
+                })
+                .collect();
+            format!("agent {agent} up ({software}): {}", radios.join(", "))
+        }
+        ControllerEvent::AgentDown { agent, reason } => format!("agent {agent} down: {reason}"),
+        ControllerEvent::Reconciled {
+            agent,
+            kept,
+            adopted,
+            removed,
+            re_added,
+        } => format!(
+            "agent {agent} reconciled: {kept} kept, {adopted} adopted, {removed} removed, {re_added} re-added"
+        ),
+        ControllerEvent::ClientHeard {
+            client,
+            at,
+            signal_dbm,
+        } => format!("client {client} heard by {at} at {signal_dbm} dBm"),
+        ControllerEvent::LvapPlaced { client, bssid, at } => {
+            format!("LvapPlaced client {client} bssid {bssid} at {at}")
+        }
+        ControllerEvent::PlacementFailed { client, reason } => {
+            format!("placement of client {client} failed: {reason}")
+        }
+        ControllerEvent::LvapOrphaned { client, bssid } => {
+            format!("LVAP {bssid} of client {client} orphaned (its agent is gone)")
+        }
+        ControllerEvent::ClientJoined {
+            client,
+            agent,
+            reassociation,
+        } => format!(
+            "client {client} {} at {agent}",
+            if *reassociation {
+                "reassociated"
+            } else {
+                "associated"
+            }
+        ),
+        ControllerEvent::ClientAuthorized { client, agent } => {
+            format!("client {client} authorized at {agent}")
+        }
+        ControllerEvent::ClientLeft {
+            client,
+            agent,
+            reason,
+        } => format!("client {client} left {agent}: {reason:?}"),
+        ControllerEvent::HandoffStarted {
+            handoff,
+            client,
+            from,
+            to,
+            cause,
+            ..
+        } => format!(
+            "handoff {} of client {client} from {from} to {to} started ({cause})",
+            handoff.0
+        ),
+        ControllerEvent::HandoffStepDone {
+            handoff,
+            step,
+            micros,
+        } => format!("handoff {} step {step} done in {micros} µs", handoff.0),
+        ControllerEvent::HandoffCompleted {
+            handoff,
+            client,
+            from,
+            to,
+            durations,
+        } => format!(
+            "handoff {} of client {client} from {from} to {to} completed: {durations:?}",
+            handoff.0
+        ),
+        ControllerEvent::HandoffFailed {
+            handoff,
+            client,
+            step,
+            reason,
+            rollback,
+        } => format!(
+            "handoff {} of client {client} failed at {step}: {reason}; rollback {rollback:?}",
+            handoff.0
+        ),
+        ControllerEvent::SubscriptionMatched {
+            agent,
+            subscription,
+            client,
+            radio,
+            value,
+        } => format!("subscription {subscription} matched at {agent}/{radio}: client {client} value {value}"),
+        ControllerEvent::RequestFailed {
+            agent,
+            what,
+            reason,
+        } => format!("request to {agent} failed: {what}: {reason}"),
+        ControllerEvent::CommandResult { id, result } => {
+            format!("command {} result: {result:?}", id.0)
+        }
+    }
+}
+
+/// Logs every client's state, one line each.
+async fn log_status(handle: &ControllerHandle) {
+    let lines = handle
+        .inspect(|core| {
+            core.clients()
+                .values()
+                .map(|c| {
+                    let lvap = c
+                        .lvap
+                        .as_ref()
+                        .map_or("none".to_owned(), |l| format!("{} ({:?})", l.at, l.state));
+                    let signals: Vec<String> = c
+                        .signals
+                        .iter()
+                        .map(|(at, h)| format!("{at} {} dBm", h.signal_dbm))
+                        .collect();
+                    let stats: Vec<String> = c
+                        .stats
+                        .iter()
+                        .map(|(at, (s, _))| {
+                            format!(
+                                "{at}: signal {:?} dBm, served {}, rx {} B, tx {} B, inactive {} ms",
+                                s.signal_dbm, s.served, s.rx_bytes, s.tx_bytes, s.inactive_ms
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "client {} bssid {} lvap {lvap}; heard: {}; stats: {}",
+                        c.mac,
+                        c.bssid.map_or("none".to_owned(), |b| b.to_string()),
+                        signals.join(", "),
+                        stats.join("; ")
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+    if let Ok(lines) = lines {
+        for line in lines {
+            info!("status: {line}");
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let secret = secret(&args)?;
+    let listener = TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let core = Controller::new(ControllerConfig {
+        ssid: args.ssid.as_bytes().to_vec(),
+        ..ControllerConfig::default()
+    });
+    let shutdown = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let handle = server::spawn(
+        listener,
+        core,
+        ServerConfig::new(&secret),
+        shutdown.clone(),
+        &tasks,
+    )
+    .map_err(|e| format!("cannot start the controller: {e}"))?;
+    info!(listen = %handle.local_addr(), ssid = %args.ssid, "odin-controller running");
+
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+    let mut events = handle.events();
+    let mut status = (args.status_interval > 0).then(|| {
+        let mut t = tokio::time::interval(Duration::from_secs(args.status_interval));
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t
+    });
+    loop {
+        tokio::select! {
+            _ = term.recv() => { info!("SIGTERM: stopping"); break; }
+            _ = int.recv() => { info!("SIGINT: stopping"); break; }
+            event = events.recv() => match event {
+                Ok(event) => info!("event: {}", describe(&event)),
+                Err(RecvError::Lagged(n)) => warn!(missed = n, "event log fell behind"),
+                Err(RecvError::Closed) => return Err("the controller stopped".into()),
+            },
+            _ = async {
+                match status.as_mut() {
+                    Some(t) => t.tick().await,
+                    None => std::future::pending().await,
+                }
+            } => log_status(&handle).await,
+        }
+    }
+    shutdown.cancel();
+    tasks.close();
+    tasks.wait().await;
+    info!("odin-controller stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&args.log_level));
+    let filter = match filter {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("odin-controller: bad --log-level {:?}: {e}", args.log_level);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .init();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("odin-controller: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
