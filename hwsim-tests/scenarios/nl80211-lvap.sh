@@ -121,5 +121,77 @@ grep -q "AP stopped, interface deleted" "$RES/probe.log" || fail "no AP teardown
 if ip link show "$IFACE" > /dev/null 2>&1; then fail "$IFACE still exists after the probe stopped"; fi
 grep -E "radio command failed|WARN" "$RES/probe.log" && fail "warnings in probe.log"
 log "teardown: station removed, AP stopped, $IFACE deleted"
+
+# Side by side: the time from wpa_supplicant's start to its connection,
+# through our LVAP and through hostapd on the same radio, same channel, same
+# SSID, open, no HT, WMM on; 5 tries each, alternating; medians compared.
+wpacli terminate > /dev/null 2>&1
+wait_for 5 sh -c "! kill -0 ${PIDS[1]}" || kill -9 "${PIDS[1]}" 2>/dev/null
+cat > "$RES/hostapd.conf" <<HOSTAPD
+interface=wlan0
+driver=nl80211
+ctrl_interface=/run/hostapd
+ssid=$SSID
+hw_mode=g
+channel=$CHANNEL
+ieee80211n=0
+wmm_enabled=1
+HOSTAPD
+HOSTAPD_BSSID=$(cat /sys/class/net/wlan0/address)
+# One association; prints its time in ms, or fails. The time is
+# wpa_supplicant's own, from "Successfully initialized" to
+# CTRL-EVENT-CONNECTED (its -t timestamps): the emulated machine's process
+# start-up and our polling stay out of it, the same for both sides.
+associate_once() {
+    local expect=$1 log=$2 pid
+    # Forget the BSS of the previous try (cfg80211 keeps scan results for
+    # 30 s and wpa_supplicant would try the vanished one first).
+    in_ns ip link set "$STA" up
+    in_ns iw dev "$STA" scan flush freq "$FREQ" > /dev/null 2>&1
+    in_ns ip link set "$STA" down
+    ip netns exec "$NS" wpa_supplicant -t -D nl80211 -i "$STA" -c "$RES/wpa_supplicant.conf" \
+        > "$log" 2>&1 &
+    pid=$!
+    if ! wait_for 30 sta_done; then
+        kill "$pid" 2>/dev/null
+        return 1
+    fi
+    if ! wpacli status | grep -qx "bssid=$expect"; then
+        kill "$pid" 2>/dev/null
+        return 1
+    fi
+    wpacli terminate > /dev/null 2>&1
+    wait_for 5 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+    awk '/Successfully initialized wpa_supplicant/ && !s { s = $1 + 0 }
+         /CTRL-EVENT-CONNECTED/ && !c { c = $1 + 0 }
+         END { if (s && c) printf "%d\n", (c - s) * 1000; else exit 1 }' "$log"
+}
+odin_times=()
+hostapd_times=()
+for try in 1 2 3 4 5; do
+    "$PROBE" --phy phy0 --ssid "$SSID" --client "$CLIENT" --bssid "$BSSID" \
+        --channel "$CHANNEL" --seconds 60 > "$RES/probe-compare-$try.log" 2>&1 &
+    ppid=$!
+    wait_for 20 grep -q "AP started" "$RES/probe-compare-$try.log" || fail "try $try: our AP did not start"
+    ms=$(associate_once "$BSSID" "$RES/wpa-odin-$try.log") || fail "try $try: no association through the LVAP"
+    odin_times+=("$ms")
+    kill -TERM "$ppid"
+    wait "$ppid"
+    ip link set wlan0 up
+    hostapd "$RES/hostapd.conf" > "$RES/hostapd-$try.log" 2>&1 &
+    hpid=$!
+    wait_for 20 grep -q "AP-ENABLED" "$RES/hostapd-$try.log" || fail "try $try: hostapd did not start"
+    ms=$(associate_once "$HOSTAPD_BSSID" "$RES/wpa-hostapd-$try.log") || fail "try $try: no association through hostapd"
+    hostapd_times+=("$ms")
+    kill -TERM "$hpid"
+    wait "$hpid"
+    ip link set wlan0 down
+    log "try $try: odin ${odin_times[-1]} ms, hostapd ${hostapd_times[-1]} ms"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ODIN_MS=$(median "${odin_times[@]}")
+HOSTAPD_MS=$(median "${hostapd_times[@]}")
+RATIO=$(awk -v a="$ODIN_MS" -v b="$HOSTAPD_MS" 'BEGIN { printf "%.2f", a / b }')
+log "RESULT association odin_ms=$ODIN_MS hostapd_ms=$HOSTAPD_MS ratio=$RATIO"
 log "PASS"
 exit 0
