@@ -43,7 +43,11 @@ ODIN_RESULTS_DIR=$PWD/$captures hwsim-tests/vm/run.sh -r 4 -t 600 hwsim-tests/sc
 step "odin-wire parses and re-emits every frame captured just now"
 ODIN_CAPTURE_DIR=$PWD/$captures/pcap cargo test --locked -p odin-wire --test captures --test radiotap_pcap
 
-step "hwsim VM: a real wpa_supplicant associates through an LVAP on our nl80211 backend, then pings"
-cargo build --locked -p odin-agent --bins
-ODIN_RESULTS_DIR=$PWD/target/hwsim-results/nl80211-lvap hwsim-tests/vm/run.sh -r 2 -t 300 hwsim-tests/scenarios/nl80211-lvap.sh
+step "hwsim VM: a real wpa_supplicant associates through an LVAP on our nl80211 backend, pings, and is timed against hostapd"
+cargo build --locked -p odin-agent -p odin-controller --bins
+ODIN_RESULTS_DIR=$PWD/target/hwsim-results/nl80211-lvap hwsim-tests/vm/run.sh -r 2 -t 400 hwsim-tests/scenarios/nl80211-lvap.sh
 cat target/hwsim-results/nl80211-lvap/summary.txt
+
+step "hwsim VM: controller and two agent daemons on real radios; wpa_supplicant gets an LVAP from the controller"
+ODIN_RESULTS_DIR=$PWD/target/hwsim-results/nl80211-controller hwsim-tests/vm/run.sh -r 3 -t 300 hwsim-tests/scenarios/nl80211-controller.sh
+cat target/hwsim-results/nl80211-controller/summary.txt
