@@ -19,28 +19,9 @@ FREQ=2412
 SSID=odin
 PIDS=()
 
-log() { echo "[nl80211-lvap] $*" | tee -a "$RES/summary.txt"; }
-fail() { log "FAIL: $*"; exit 1; }
-now() { date +%s.%N; }
-ms_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%d", (e - s) * 1000 }'; }
-in_ns() { ip netns exec "$NS" "$@"; }
-wpacli() { in_ns wpa_cli -p /run/wpa_supplicant -i "$STA" "$@"; }
-wait_for() {
-    local deadline
-    deadline=$(awk -v s="$(now)" -v d="$1" 'BEGIN { printf "%.2f", s + d }')
-    shift
-    while true; do
-        "$@" >/dev/null 2>&1 && return 0
-        awk -v a="$(now)" -v b="$deadline" 'BEGIN { exit !(a > b) }' && return 1
-        sleep 0.05
-    done
-}
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    sleep 1
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    ip -d link > "$RES/links-at-exit.txt" 2>&1
-}
+NAME=nl80211-lvap
+# shellcheck source=hwsim-tests/scenarios/lib.sh
+. "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 
 [[ -x $PROBE ]] || fail "$PROBE missing: run cargo build -p odin-agent --bins on the host"

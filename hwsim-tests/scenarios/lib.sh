@@ -1,0 +1,30 @@
+# shellcheck shell=bash
+# Helpers shared by the hwsim scenarios; source it after setting RES (the
+# results folder), NAME (the scenario's name for log lines), NS (the
+# client's network namespace) and STA (the client's interface).
+
+log() { echo "[$NAME] $*" | tee -a "$RES/summary.txt"; }
+fail() { log "FAIL: $*"; exit 1; }
+now() { date +%s.%N; }
+ms_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%d", (e - s) * 1000 }'; }
+in_ns() { ip netns exec "$NS" "$@"; }
+wpacli() { in_ns wpa_cli -p /run/wpa_supplicant -i "$STA" "$@"; }
+# wait_for SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds
+# (0) or SECONDS pass (1).
+wait_for() {
+    local deadline
+    deadline=$(awk -v s="$(now)" -v d="$1" 'BEGIN { printf "%.2f", s + d }')
+    shift
+    while true; do
+        "$@" >/dev/null 2>&1 && return 0
+        awk -v a="$(now)" -v b="$deadline" 'BEGIN { exit !(a > b) }' && return 1
+        sleep 0.05
+    done
+}
+# Kills every process in PIDS (TERM, then KILL) and records the links.
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    sleep 1
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    ip -d link > "$RES/links-at-exit.txt" 2>&1
+}
