@@ -101,6 +101,9 @@ mkdir -p -- "$RESULTS/.odin"
 chmod 777 "$RESULTS"
 
 case $SCENARIO in
+    # Inside the repository: visible in the guest at the same path (shared
+    # on its own when the repository is under /tmp), next to its lib.sh.
+    "$REPO_ROOT"/*) GUEST_SCENARIO=$SCENARIO ;;
     /tmp/*|/run/*|/var/tmp/*)
         cp -- "$SCENARIO" "$RESULTS/.odin/scenario.sh"
         GUEST_SCENARIO=/run/odin-results/.odin/scenario.sh ;;
