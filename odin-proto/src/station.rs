@@ -63,6 +63,32 @@ pub struct StationState {
     pub assoc_ies: Vec<u8>,
 }
 
+impl StationState {
+    /// A station that has authenticated and nothing more: what the kernel
+    /// is given at authentication (NEW_STATION), before the association
+    /// brings the rest.
+    pub fn unassociated(sta: MacAddr, bssid: MacAddr) -> StationState {
+        StationState {
+            sta,
+            bssid,
+            aid: 0,
+            listen_interval: 0,
+            capabilities: 0,
+            supported_rates: Vec::new(),
+            ht_capabilities: None,
+            vht_capabilities: None,
+            ext_capabilities: None,
+            wmm: None,
+            flags: StationFlags {
+                authenticated: true,
+                ..StationFlags::default()
+            },
+            last_rx_seq: None,
+            assoc_ies: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -728,24 +728,7 @@ impl Lvap {
     }
 
     fn unassociated_station(&self) -> StationState {
-        StationState {
-            sta: self.config.client,
-            bssid: self.config.bssid,
-            aid: 0,
-            listen_interval: 0,
-            capabilities: 0,
-            supported_rates: Vec::new(),
-            ht_capabilities: None,
-            vht_capabilities: None,
-            ext_capabilities: None,
-            wmm: None,
-            flags: StationFlags {
-                authenticated: true,
-                ..StationFlags::default()
-            },
-            last_rx_seq: None,
-            assoc_ies: Vec::new(),
-        }
+        StationState::unassociated(self.config.client, self.config.bssid)
     }
 
     /// Checks a (re)association request; on success the station state it

@@ -143,24 +143,7 @@ fn start_ap_of_the_default_bss() {
 }
 
 fn unassociated() -> StationState {
-    StationState {
-        sta: CLIENT,
-        bssid: BSSID,
-        aid: 0,
-        listen_interval: 0,
-        capabilities: 0,
-        supported_rates: Vec::new(),
-        ht_capabilities: None,
-        vht_capabilities: None,
-        ext_capabilities: None,
-        wmm: None,
-        flags: StationFlags {
-            authenticated: true,
-            ..StationFlags::default()
-        },
-        last_rx_seq: None,
-        assoc_ies: Vec::new(),
-    }
+    StationState::unassociated(CLIENT, BSSID)
 }
 
 #[test]
