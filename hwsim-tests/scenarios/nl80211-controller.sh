@@ -114,18 +114,7 @@ log "first authentication attempt ${AUTH_MS} ms after start (the probes of the f
 IFACE=$(iw dev | awk -v b="$BSSID" '/Interface/ { i = $2 } $1 == "addr" && $2 == b { print i }')
 [[ -n $IFACE ]] || fail "no interface with address $BSSID"
 log "LVAP interface $IFACE: $(iw dev "$IFACE" info | tr '\n' ' ')"
-ip addr add 10.98.0.1/24 dev "$IFACE" || fail "ip addr on $IFACE"
-in_ns ip addr add 10.98.0.2/24 dev "$STA" || fail "ip addr on $STA"
-in_ns ip link set lo up
-if in_ns ping -c 5 -i 0.2 -W 2 10.98.0.1 > "$RES/ping.txt" 2>&1; then
-    log "PING $(grep -E 'packets transmitted' "$RES/ping.txt")"
-    log "PING $(grep -E '^rtt' "$RES/ping.txt")"
-else
-    cat "$RES/ping.txt"
-    iw dev "$IFACE" station dump
-    fail "ping over the LVAP failed"
-fi
-iw dev "$IFACE" station dump > "$RES/station-dump.txt" 2>&1
+ping_over_lvap "$IFACE" 10.98.0.1 10.98.0.2
 
 # The controller's view: the client's events and the agent's statistics.
 grep -q "client $CLIENT associated at" "$RES/controller.log" || fail "no ClientJoined for $CLIENT in controller.log"

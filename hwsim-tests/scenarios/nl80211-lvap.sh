@@ -73,18 +73,7 @@ echo "association_ms=$ASSOC_MS" > "$RES/timings.txt"
 iw dev "$IFACE" station dump > "$RES/station-dump.txt" 2>&1
 grep -q "authorized:.*yes" "$RES/station-dump.txt" || log "station dump: $(tr '\n' ' ' < "$RES/station-dump.txt")"
 
-ip addr add 10.99.0.1/24 dev "$IFACE" || fail "ip addr on $IFACE"
-in_ns ip addr add 10.99.0.2/24 dev "$STA" || fail "ip addr on $STA"
-in_ns ip link set lo up
-if in_ns ping -c 5 -i 0.2 -W 2 10.99.0.1 > "$RES/ping.txt" 2>&1; then
-    log "PING $(grep -E 'packets transmitted' "$RES/ping.txt")"
-    log "PING $(grep -E '^rtt' "$RES/ping.txt")"
-else
-    cat "$RES/ping.txt"
-    iw dev "$IFACE" station dump
-    fail "ping over the LVAP failed"
-fi
-iw dev "$IFACE" station dump > "$RES/station-dump.txt" 2>&1
+ping_over_lvap "$IFACE" 10.99.0.1 10.99.0.2
 
 # GET_STATION: the LVAP asks for the station's inactivity every 10 s.
 if wait_for 15 grep -q "station info" "$RES/probe.log"; then
