@@ -163,17 +163,10 @@ impl Controller {
         now: Instant,
         out: &mut Vec<Output>,
     ) -> Option<Result<CommandOk, CommandError>> {
-        let Some(c) = self.clients.get(&client) else {
-            return Some(Err(CommandError::UnknownClient(client)));
+        let (lvap, bssid) = match self.active_lvap(client) {
+            Ok(found) => found,
+            Err(e) => return Some(Err(e)),
         };
-        let (Some(lvap), Some(bssid)) = (c.lvap.clone(), c.bssid) else {
-            return Some(Err(CommandError::NoLvap(client)));
-        };
-        match lvap.state {
-            LvapState::Active => {}
-            LvapState::Placing => return Some(Err(CommandError::PlacementInProgress(client))),
-            LvapState::Migrating(h) => return Some(Err(CommandError::HandoffInProgress(h))),
-        }
         let Some(target_agent) = self.agents.get(&to_agent) else {
             return Some(Err(CommandError::UnknownAgent(to_agent)));
         };

@@ -588,6 +588,23 @@ impl Controller {
         }
     }
 
+    /// The client's LVAP and BSSID when a command may act on it: the
+    /// client is known, placed, and neither being placed nor migrated.
+    pub(crate) fn active_lvap(&self, client: MacAddr) -> Result<(Lvap, MacAddr), CommandError> {
+        let c = self
+            .clients
+            .get(&client)
+            .ok_or(CommandError::UnknownClient(client))?;
+        let (Some(lvap), Some(bssid)) = (c.lvap.clone(), c.bssid) else {
+            return Err(CommandError::NoLvap(client));
+        };
+        match lvap.state {
+            LvapState::Active => Ok((lvap, bssid)),
+            LvapState::Placing => Err(CommandError::PlacementInProgress(client)),
+            LvapState::Migrating(h) => Err(CommandError::HandoffInProgress(h)),
+        }
+    }
+
     fn disconnect(
         &mut self,
         id: CommandId,
@@ -595,19 +612,14 @@ impl Controller {
         now: Instant,
         out: &mut Vec<Output>,
     ) -> Option<Result<CommandOk, CommandError>> {
-        let Some(c) = self.clients.get_mut(&client) else {
-            return Some(Err(CommandError::UnknownClient(client)));
+        let (lvap, bssid) = match self.active_lvap(client) {
+            Ok(found) => found,
+            Err(e) => return Some(Err(e)),
         };
-        let (Some(lvap), Some(bssid)) = (c.lvap.clone(), c.bssid) else {
-            return Some(Err(CommandError::NoLvap(client)));
-        };
-        match lvap.state {
-            LvapState::Active => {}
-            LvapState::Placing => return Some(Err(CommandError::PlacementInProgress(client))),
-            LvapState::Migrating(h) => return Some(Err(CommandError::HandoffInProgress(h))),
+        if let Some(c) = self.clients.get_mut(&client) {
+            c.lvap = None;
+            c.station = None;
         }
-        c.lvap = None;
-        c.station = None;
         if self.cleanup_remove(&lvap.at.agent, client, bssid, Some(id), now, out) {
             None
         } else {
