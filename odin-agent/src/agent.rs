@@ -26,13 +26,15 @@ use odin_proto::msg::{
     LvapStatus, Outcome, RadioIndex, RadioInfo, RadioStats, Relation, RequestId, Statistic,
     Subscription, PROTOCOL_VERSION,
 };
+use odin_proto::BssidPlan;
 use odin_wire::ie::ParsedElements;
-use odin_wire::ieee80211::MgmtRepr;
 use odin_wire::ieee80211::{Frame, FrameType, MgmtSubtype, ReasonCode};
+use odin_wire::ieee80211::{MgmtBody, MgmtRepr};
 use odin_wire::MacAddr;
 
 use crate::lvap::{
-    self, BssConfig, Command, Cookie, LeaveReason, Lvap, LvapConfig, LvapEvent, Timeouts,
+    self, BssConfig, Command, Cookie, EarlyAnswers, LeaveReason, Lvap, LvapConfig, LvapEvent,
+    Timeouts,
 };
 use crate::radio::{RadioCmd, RadioEvent, StationInfo};
 use crate::time::Instant;
@@ -148,6 +150,8 @@ pub struct AgentCore {
     heard: HashMap<(MacAddr, RadioIndex), Heard>,
     subscriptions: HashMap<u64, SubState>,
     controller_up: bool,
+    /// How the controller derives new clients' BSSIDs, while it is up.
+    bssids: Option<BssidPlan>,
     heartbeat_seq: u64,
     next_heartbeat: Instant,
     next_stats: Instant,
@@ -180,6 +184,7 @@ impl AgentCore {
             heard: HashMap::new(),
             subscriptions: HashMap::new(),
             controller_up: false,
+            bssids: None,
             heartbeat_seq: 0,
             next_heartbeat: Instant::ZERO,
             next_stats: Instant::ZERO,
@@ -246,7 +251,19 @@ impl AgentCore {
                 self.next_heartbeat = now + self.config.heartbeat_interval;
                 self.next_stats = now + self.config.stats_interval;
             }
-            AgentInput::ControllerDown => self.controller_up = false,
+            AgentInput::ControllerDown => {
+                // Without a controller no LVAP gets placed: answering new
+                // clients would only send them into vain authentications.
+                self.controller_up = false;
+                if self.bssids.take().is_some() {
+                    for radio in &self.radios {
+                        out.push(AgentOutput::Radio(
+                            radio.index,
+                            RadioCmd::EarlyAnswers(None),
+                        ));
+                    }
+                }
+            }
             AgentInput::Tick => self.tick(now, out),
         }
     }
@@ -530,8 +547,9 @@ impl AgentCore {
         }
     }
 
-    /// A probe from a client with no LVAP here: tell the controller, at
-    /// once the first time, then at most once per `heard_interval`.
+    /// A probe from a client with no LVAP here (the radio answered it
+    /// already, see [`EarlyAnswers`]): tell the controller, at once the
+    /// first time, then at most once per `heard_interval`.
     fn probe_from_unknown(
         &mut self,
         radio: RadioIndex,
@@ -545,10 +563,11 @@ impl AgentCore {
             self.counters.bad_frames += 1;
             return;
         };
-        let ssid = repr
-            .body
-            .elements()
-            .and_then(|e| ParsedElements::parse(e).ok())
+        let MgmtBody::ProbeReq(probe) = repr.body else {
+            return;
+        };
+        let ssid = ParsedElements::parse(probe.elements)
+            .ok()
             .and_then(|e| e.ssid)
             .map(<[u8]>::to_vec)
             .unwrap_or_default();
@@ -676,6 +695,7 @@ impl AgentCore {
                             bss.channel = channel;
                         }
                         out.push(AgentOutput::Radio(radio, RadioCmd::SetChannel { channel }));
+                        self.configure_early_answers(radio, out);
                         Outcome::Done
                     }
                     Some(_) => Outcome::Failed {
@@ -701,6 +721,22 @@ impl AgentCore {
                 self.subscriptions.remove(&subscription);
                 self.reply(id, Outcome::Done, out);
             }
+            ControllerMsg::Network { ssid, bssids } => {
+                if ssid.len() > 32 {
+                    self.counters.refused_commands += 1;
+                    let message = format!("network SSID of {} bytes (at most 32)", ssid.len());
+                    self.send_controller(AgentMsg::Error { id: None, message }, out);
+                    return;
+                }
+                tracing::info!(ssid = %String::from_utf8_lossy(&ssid), ?bssids, "network settings");
+                for bss in &mut self.bss {
+                    bss.ssid.clone_from(&ssid);
+                }
+                self.bssids = Some(bssids);
+                for radio in self.radios.iter().map(|r| r.index).collect::<Vec<_>>() {
+                    self.configure_early_answers(radio, out);
+                }
+            }
             ControllerMsg::Error { id, message } => {
                 tracing::warn!(?id, %message, "controller reported an error");
             }
@@ -715,6 +751,28 @@ impl AgentCore {
                 );
             }
         }
+    }
+
+    /// Tells `radio` how to answer new clients' probes, when the
+    /// controller told us how their BSSIDs are derived.
+    fn configure_early_answers(&self, radio: RadioIndex, out: &mut Vec<AgentOutput>) {
+        let Some(plan) = &self.bssids else { return };
+        let (Some(info), Some(bss)) = (
+            self.radios.iter().find(|r| r.index == radio),
+            self.bss.get(radio as usize),
+        ) else {
+            return;
+        };
+        let mut bss = bss.clone();
+        bss.channel = info.channel;
+        let early = EarlyAnswers {
+            plan: plan.clone(),
+            bss,
+        };
+        out.push(AgentOutput::Radio(
+            radio,
+            RadioCmd::EarlyAnswers(Some(Box::new(early))),
+        ));
     }
 
     fn add_lvap(

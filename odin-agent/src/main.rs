@@ -55,6 +55,11 @@ mod daemon {
         /// interface of the radio already uses, else its first channel.
         #[arg(long, value_name = "N")]
         channel: Option<u8>,
+        /// A Linux bridge that every LVAP interface joins (as hostapd's
+        /// `bridge=`), so clients reach the wired network; it must exist.
+        /// Without it, the LVAP interfaces stand alone.
+        #[arg(long, value_name = "IFNAME")]
+        bridge: Option<String>,
         /// Log filter: error, warn, info, debug, trace, or a tracing
         /// directive such as `info,odin_agent::nl80211=trace` (RUST_LOG
         /// takes precedence when set).
@@ -107,6 +112,7 @@ mod daemon {
             config.ifname_prefix = format!("odin{digits}-");
             config.index = u32::try_from(index).map_err(|_| "too many radios")?;
             config.channel = args.channel;
+            config.bridge = args.bridge.clone();
             let radio =
                 Nl80211Radio::open(&config).map_err(|e| format!("cannot open {phy}: {e}"))?;
             radios.push(radio);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use odin_proto::{msg::RadioInfo, StationFlags, StationState};
 use odin_wire::MacAddr;
 
-use crate::lvap::{Action, BeaconTemplate, Cookie, LvapEvent};
+use crate::lvap::{Action, BeaconTemplate, Cookie, EarlyAnswers, LvapEvent};
 
 /// What the agent asks of a radio. `bssid` names the LVAP's AP interface.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,9 @@ pub enum RadioCmd {
         /// Report the transmit status with this cookie.
         cookie: Option<u64>,
     },
+    /// Answer new clients' probe requests from the radio itself (see
+    /// [`crate::lvap::EarlyAnswers`]), or stop with `None`.
+    EarlyAnswers(Option<Box<EarlyAnswers>>),
     /// NEW_STATION.
     AddStation {
         /// The interface.

@@ -236,6 +236,7 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let core = Controller::new(ControllerConfig {
         ssid: args.ssid.as_bytes().to_vec(),
+        bssid_key: odin_proto::BssidPlan::key_from_secret(&secret),
         ..ControllerConfig::default()
     });
     let shutdown = CancellationToken::new();

@@ -76,7 +76,7 @@ async fn authenticate(framed: &mut AgentSide, agent: &str, secret: &[u8]) -> Age
     auth
 }
 
-async fn hello(framed: &mut AgentSide) {
+async fn send_hello(framed: &mut AgentSide) {
     let hello = AgentMsg::Hello {
         version: PROTOCOL_VERSION,
         software: "test".into(),
@@ -84,6 +84,19 @@ async fn hello(framed: &mut AgentSide) {
         lvaps: vec![],
     };
     framed.send(hello).await.unwrap();
+}
+
+/// Says hello and reads the answer, the network's settings.
+async fn hello(framed: &mut AgentSide) {
+    send_hello(framed).await;
+    // An accepted hello is answered with the network's settings.
+    match next(framed).await {
+        Some(ControllerMsg::Network { ssid, bssids }) => {
+            assert_eq!(ssid, b"odin");
+            assert_eq!(bssids.prefix(), [0x06, 0x0d, 0x1e]);
+        }
+        other => panic!("expected the network settings, got {other:?}"),
+    }
 }
 
 async fn agents_up(handle: &ControllerHandle) -> Vec<String> {
@@ -180,7 +193,7 @@ async fn nothing_but_authentication_is_accepted_first() {
         next(&mut a).await,
         Some(ControllerMsg::Challenge { .. })
     ));
-    hello(&mut a).await;
+    send_hello(&mut a).await;
     let Some(ControllerMsg::Error { message, .. }) = next(&mut a).await else {
         panic!()
     };

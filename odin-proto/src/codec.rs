@@ -48,6 +48,7 @@ impl Message for ControllerMsg {
     const TYPES: &'static [&'static str] = &[
         "challenge",
         "welcome",
+        "network",
         "add_lvap",
         "authorize_lvap",
         "export_lvap",

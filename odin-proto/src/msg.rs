@@ -10,6 +10,7 @@
 use odin_wire::MacAddr;
 use serde::{Deserialize, Serialize};
 
+use crate::bssid::BssidPlan;
 use crate::station::StationState;
 
 /// The protocol version this code speaks.
@@ -308,6 +309,15 @@ pub enum ControllerMsg {
         /// HMAC-SHA256 proof, hex.
         proof: String,
     },
+    /// The network's settings, sent once the agent's hello is accepted:
+    /// with them the agent answers a new client's probe requests before
+    /// the controller has placed its LVAP (see [`crate::bssid`]).
+    Network {
+        /// The SSID.
+        ssid: Vec<u8>,
+        /// How new clients' BSSIDs are derived.
+        bssids: BssidPlan,
+    },
     /// Host an LVAP; with a station state, take over an associated client
     /// (not authorized until [`ControllerMsg::AuthorizeLvap`]).
     AddLvap {
@@ -387,6 +397,7 @@ impl ControllerMsg {
             | ControllerMsg::Unsubscribe { id, .. } => Some(*id),
             ControllerMsg::Challenge { .. }
             | ControllerMsg::Welcome { .. }
+            | ControllerMsg::Network { .. }
             | ControllerMsg::Error { .. } => None,
         }
     }

@@ -89,6 +89,16 @@ async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder(
     let unique: std::collections::BTreeSet<_> = bssids.values().collect();
     assert_eq!(unique.len(), 20, "one BSSID per client");
     assert!(bssids.values().all(|b| b.is_local() && b.is_unicast()));
+    // The radios answered the first probes themselves (early answers):
+    // each client found its network in its first scan.
+    assert!(bed.medium.stats().early_answers >= 20);
+    // Without them every client needs a second scan (its 50 ms dwell ends
+    // with the placement window); with them nearly all need one (a client
+    // that authenticates before its LVAP is placed may rescan when the
+    // machine is loaded).
+    let scans: Vec<u64> = bed.clients.iter().map(|c| c.counters().scans).collect();
+    let first_scan = scans.iter().filter(|&&n| n == 1).count();
+    assert!(first_scan >= 15, "scans per client: {scans:?}");
     let used: std::collections::BTreeSet<_> = placements.values().collect();
     assert!(
         used.len() >= 2,

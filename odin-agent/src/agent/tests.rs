@@ -474,3 +474,70 @@ fn hello_reports_what_is_served_for_reconciliation() {
     assert_eq!(lvaps[0].lvap, spec(CLIENT, BSSID, 0));
     assert_eq!(lvaps[0].station, None);
 }
+
+fn early_answers(out: &[AgentOutput]) -> Vec<(RadioIndex, Option<EarlyAnswers>)> {
+    out.iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(r, RadioCmd::EarlyAnswers(e)) => Some((*r, e.as_deref().cloned())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn radios_answer_new_clients_while_the_controller_is_there() {
+    let plan = BssidPlan::new([0x06, 0x0d, 0x1e], [9; 16]).unwrap();
+    let mut core = core(8);
+    up(&mut core);
+    let msg = ControllerMsg::Network {
+        ssid: b"odin".to_vec(),
+        bssids: plan.clone(),
+    };
+    let out = step(&mut core, AgentInput::Controller(msg), ms(1));
+    let early = |channel| EarlyAnswers {
+        plan: plan.clone(),
+        bss: BssConfig::new(b"odin", channel),
+    };
+    assert_eq!(
+        early_answers(&out),
+        vec![(0, Some(early(6))), (1, Some(early(6)))]
+    );
+    // A probe is still reported to the controller.
+    let out = step(&mut core, heard(0, probe(CLIENT), -50), ms(2));
+    assert!(matches!(
+        &out[..],
+        [AgentOutput::Controller(AgentMsg::ClientHeard { .. })]
+    ));
+    // A channel change changes what radio 1 advertises.
+    let out = step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::SetChannel {
+            id: 7,
+            radio: 1,
+            channel: 11,
+        }),
+        ms(3),
+    );
+    assert_eq!(early_answers(&out), vec![(1, Some(early(11)))]);
+    // Without a controller nobody places the LVAP: the radios stop.
+    let out = step(&mut core, AgentInput::ControllerDown, ms(4));
+    assert_eq!(early_answers(&out), vec![(0, None), (1, None)]);
+    assert!(early_answers(&step(&mut core, AgentInput::ControllerDown, ms(5))).is_empty());
+}
+
+#[test]
+fn network_settings_with_an_oversized_ssid_are_refused() {
+    let plan = BssidPlan::new([0x06, 0x0d, 0x1e], [9; 16]).unwrap();
+    let mut core = core(8);
+    up(&mut core);
+    let msg = ControllerMsg::Network {
+        ssid: vec![b'x'; 33],
+        bssids: plan,
+    };
+    let out = step(&mut core, AgentInput::Controller(msg), ms(1));
+    assert!(
+        matches!(&out[..], [AgentOutput::Controller(AgentMsg::Error { message, .. })] if message.contains("33 bytes")),
+        "{out:?}"
+    );
+    assert!(early_answers(&out).is_empty());
+}

@@ -26,9 +26,11 @@
 //!   migrations unchanged; there is never a conflict on the target.
 
 mod bss;
+mod early;
 pub mod model;
 
 pub use bss::{AssocFeatures, BeaconTemplate, BssConfig};
+pub use early::EarlyAnswers;
 
 use std::time::Duration;
 
@@ -236,6 +238,32 @@ pub enum LvapEvent {
         /// The category.
         category: u8,
     },
+}
+
+/// Whether the BSS `bss` with `bssid` answers a probe request (its header
+/// and elements): addressed to `bssid` or broadcast (DA and BSSID), for
+/// its SSID or the wildcard, and not naming another channel in its DS
+/// parameter set (a probe heard from an adjacent channel). The LVAP asks
+/// this of its client's probes; the agent of a new client's first ones.
+pub fn answers_probe(
+    bss: &BssConfig,
+    bssid: MacAddr,
+    header: &odin_wire::ieee80211::MgmtHeader,
+    elements: &[u8],
+) -> Result<(), DropReason> {
+    let to_us = |addr: MacAddr| addr.is_broadcast() || addr == bssid;
+    if !to_us(header.da) || !to_us(header.bssid) {
+        return Err(DropReason::WrongBssid);
+    }
+    let elems = ParsedElements::parse(elements).map_err(DropReason::Parse)?;
+    let ssid = elems.ssid.ok_or(DropReason::Parse(Error::Malformed))?;
+    if !ssid.is_empty() && ssid != bss.ssid.as_slice() {
+        return Err(DropReason::WrongSsid);
+    }
+    match elems.ds_channel {
+        Some(channel) if channel != bss.channel => Err(DropReason::ForeignChannel),
+        _ => Ok(()),
+    }
 }
 
 /// Why a received frame changed nothing.
@@ -661,21 +689,7 @@ impl Lvap {
         out: &mut Vec<Action>,
     ) -> Result<(), DropReason> {
         let bssid = self.config.bssid;
-        let to_us = |addr: MacAddr| addr.is_broadcast() || addr == bssid;
-        if !to_us(header.da) || !to_us(header.bssid) {
-            return Err(DropReason::WrongBssid);
-        }
-        let elems = ParsedElements::parse(elements).map_err(DropReason::Parse)?;
-        let ssid = elems.ssid.ok_or(DropReason::Parse(Error::Malformed))?;
-        let wildcard = ssid.is_empty();
-        if !wildcard && ssid != self.config.bss.ssid.as_slice() {
-            return Err(DropReason::WrongSsid);
-        }
-        if let Some(channel) = elems.ds_channel {
-            if channel != self.config.bss.channel {
-                return Err(DropReason::ForeignChannel);
-            }
-        }
+        answers_probe(&self.config.bss, bssid, header, elements)?;
         let frame = self.config.bss.probe_response(bssid, self.config.client);
         self.send(frame, None, out);
         self.counters.probes_answered += 1;

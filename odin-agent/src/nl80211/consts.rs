@@ -24,6 +24,7 @@ pub const NLA_TYPE_MASK: u16 = 0x3fff;
 pub const RTM_NEWLINK: u16 = 16;
 pub const IFF_UP: u32 = 0x1;
 pub const IFLA_ADDRESS: u16 = 1;
+pub const IFLA_MASTER: u16 = 10;
 
 // genetlink.h
 pub const GENL_ID_CTRL: u16 = 0x10;

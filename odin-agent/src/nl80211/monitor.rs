@@ -34,16 +34,18 @@
 //! delivers it first), and a client's frames to its own LVAP are reported
 //! once, with that LVAP's BSSID, by the interface's socket.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use odin_wire::radiotap::{Flags, Radiotap, RadiotapRepr};
+use odin_wire::radiotap::{Flags, Radiotap, RadiotapRepr, TxFlags};
 use odin_wire::MacAddr;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::msg::NlError;
+use crate::lvap::EarlyAnswers;
 
 /// How long the capture thread waits for a packet before it checks
 /// whether it should stop.
@@ -106,13 +108,51 @@ impl Drop for Capture {
     }
 }
 
+/// What the capture thread answers by itself (new clients' probes, see
+/// [`EarlyAnswers`]); the driver keeps it current.
+#[derive(Debug, Default)]
+pub struct Responder {
+    /// How to answer; `None`: no answers.
+    pub early: Option<EarlyAnswers>,
+    /// The BSSIDs of this radio's LVAP interfaces (they answer their own
+    /// client).
+    pub local: HashSet<MacAddr>,
+}
+
+/// The responder, shared by the driver and the capture thread.
+pub type SharedResponder = Arc<RwLock<Responder>>;
+
+impl Responder {
+    /// The answer to a captured frame, if any.
+    fn answer(shared: &SharedResponder, frame: &[u8]) -> Option<Vec<u8>> {
+        let r = shared.read().ok()?;
+        r.early.as_ref()?.answer(frame, |b| r.local.contains(b))
+    }
+}
+
+/// The radiotap header of injected frames: the TX flags alone (an ACK
+/// expected, so mac80211 retries; its rate control picks the rate).
+pub fn injection_header() -> Vec<u8> {
+    let repr = RadiotapRepr::injection(TxFlags::empty());
+    let mut header = vec![0u8; repr.buffer_len()];
+    if repr
+        .emit(&mut Radiotap::new_unchecked(&mut header))
+        .is_err()
+    {
+        unreachable!("the buffer has the header's length");
+    }
+    header
+}
+
 /// Opens an `AF_PACKET` socket on the monitor interface `ifindex` and
 /// forwards its management frames to `out` from a thread, until the
-/// returned [`Capture`] is dropped or `out` is closed.
+/// returned [`Capture`] is dropped or `out` is closed. The thread answers
+/// what `responder` says at once, on the same socket, before forwarding.
 pub fn start_capture(
     name: &str,
     ifindex: u32,
     out: mpsc::UnboundedSender<Captured>,
+    responder: SharedResponder,
 ) -> Result<Capture, NlError> {
     let iface = pnet_datalink::NetworkInterface {
         name: name.to_owned(),
@@ -129,8 +169,8 @@ pub fn start_capture(
         ..pnet_datalink::Config::default()
     };
     let what = format!("AF_PACKET socket on {name}");
-    let mut rx = match pnet_datalink::channel(&iface, config) {
-        Ok(pnet_datalink::Channel::Ethernet(_, rx)) => rx,
+    let (mut tx, mut rx) = match pnet_datalink::channel(&iface, config) {
+        Ok(pnet_datalink::Channel::Ethernet(tx, rx)) => (tx, rx),
         Ok(_) => return Err(NlError::local(&what, "unexpected channel type")),
         Err(e) => return Err(NlError::io(&what, &e)),
     };
@@ -142,10 +182,21 @@ pub fn start_capture(
         .name(thread_name)
         .spawn(move || {
             let mut errors = 0u64;
+            let header = injection_header();
+            let mut packet_buf = header.clone();
             while !stopped.load(Ordering::Relaxed) && !out.is_closed() {
                 match rx.next() {
                     Ok(packet) => {
                         if let Some(captured) = decode_capture(packet) {
+                            if let Some(answer) = Responder::answer(&responder, &captured.frame) {
+                                packet_buf.truncate(header.len());
+                                packet_buf.extend_from_slice(&answer);
+                                match tx.send_to(&packet_buf, None) {
+                                    Some(Ok(())) => debug!(ifname = %ifname, "early probe response injected"),
+                                    Some(Err(e)) => warn!(ifname = %ifname, error = %e, "early probe response not injected"),
+                                    None => warn!(ifname = %ifname, "early probe response not injected: no room"),
+                                }
+                            }
                             if out.send(captured).is_err() {
                                 break;
                             }
@@ -223,6 +274,13 @@ mod tests {
         data[0] = 0x08;
         assert!(!monitor_reports(&data, |_| false));
         assert!(!monitor_reports(&[0x40, 0, 0], |_| false));
+    }
+
+    #[test]
+    fn injection_header_is_the_minimal_one() {
+        // Version 0, length 10, present = TX flags (bit 15), flags 0: the
+        // header of mac80211's injection documentation without a rate.
+        assert_eq!(injection_header(), [0, 0, 10, 0, 0, 0x80, 0, 0, 0, 0]);
     }
 
     #[test]

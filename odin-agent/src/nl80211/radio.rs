@@ -19,6 +19,7 @@
 //! command socket: if the agent dies, the kernel deletes them.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use netlink_sys::{protocols, AsyncSocket, AsyncSocketExt, Socket, TokioSocket};
@@ -29,7 +30,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, trace, warn};
 
 use super::consts::*;
-use super::monitor::{self, Capture, Captured};
+use super::monitor::{self, Capture, Captured, Responder, SharedResponder};
 use super::msg::{hex, messages, Attrs, NlError, NlMsg, Transaction};
 use super::request::{self, channel_to_freq, freq_to_channel, AP_FRAME_TYPES};
 use super::wiphy::{parse_interfaces, parse_wiphy_dump, Interface, Wiphy};
@@ -57,6 +58,9 @@ pub struct Nl80211Config {
     /// The monitor interface's name (at most 15 bytes); `None`: no
     /// monitor, so clients are heard only once they have an LVAP here.
     pub monitor: Option<String>,
+    /// A bridge every AP interface joins once it is up (as hostapd's
+    /// `bridge=`), so that the clients' traffic reaches the wired side.
+    pub bridge: Option<String>,
 }
 
 impl Nl80211Config {
@@ -70,6 +74,7 @@ impl Nl80211Config {
             channel: None,
             ifname_prefix: "odin".to_owned(),
             monitor: Some(format!("odinmon{digits}")),
+            bridge: None,
         }
     }
 }
@@ -230,6 +235,10 @@ impl Nl80211Radio {
             true,
         )?);
         let info = radio_info(config, &wiphy, &ifaces)?;
+        let bridge = match &config.bridge {
+            None => None,
+            Some(name) => Some((name.clone(), bridge_ifindex(name)?)),
+        };
         let freq = channel_to_freq(info.channel)
             .ok_or_else(|| NlError::local("open", format!("channel {}", info.channel)))?;
         info!(
@@ -264,6 +273,8 @@ impl Nl80211Radio {
             events: ev_tx,
             frames: frame_tx,
             next_ifnum: 0,
+            bridge,
+            responder: SharedResponder::default(),
         };
         let task = tokio::spawn(driver.run(cmd_rx, frame_rx, mlme, config.monitor.clone()));
         Ok(Nl80211Radio {
@@ -395,6 +406,24 @@ struct Driver {
     events: mpsc::UnboundedSender<RadioEvent>,
     frames: mpsc::UnboundedSender<Rx>,
     next_ifnum: u32,
+    /// The bridge AP interfaces join: its name and index.
+    bridge: Option<(String, u32)>,
+    /// What the monitor's capture thread answers by itself.
+    responder: SharedResponder,
+}
+
+/// The index of the bridge `name`, checked to be a bridge.
+fn bridge_ifindex(name: &str) -> Result<u32, NlError> {
+    let dir = std::path::Path::new("/sys/class/net").join(name);
+    let index = std::fs::read_to_string(dir.join("ifindex"))
+        .map_err(|e| NlError::local("bridge", format!("no interface {name}: {e}")))?;
+    if !dir.join("bridge").is_dir() {
+        return Err(NlError::local("bridge", format!("{name} is not a bridge")));
+    }
+    index
+        .trim()
+        .parse()
+        .map_err(|_| NlError::local("bridge", format!("bad ifindex for {name}: {index}")))
 }
 
 impl Driver {
@@ -520,7 +549,7 @@ impl Driver {
             warn!(ifname = name, freq = self.freq, error = %e, "monitor channel not set");
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        let capture = monitor::start_capture(name, ifindex, tx)?;
+        let capture = monitor::start_capture(name, ifindex, tx, Arc::clone(&self.responder))?;
         info!(
             ifname = name,
             ifindex,
@@ -574,6 +603,15 @@ impl Driver {
         let _ = self.events.send(ev);
     }
 
+    /// The capture thread's responder, to change it.
+    fn responder(&self) -> std::sync::RwLockWriteGuard<'_, Responder> {
+        // Nothing panics holding the lock; were it poisoned, its data is
+        // still whole (plain assignments).
+        self.responder
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn iface(&self, bssid: MacAddr, command: &str) -> Result<u32, NlError> {
         self.ifaces
             .get(&bssid)
@@ -608,6 +646,10 @@ impl Driver {
                 frame,
                 cookie,
             } => self.send_frame(bssid, &frame, cookie).await,
+            RadioCmd::EarlyAnswers(early) => {
+                self.responder().early = early.map(|e| *e);
+                Ok(())
+            }
             RadioCmd::AddStation { bssid, state } => match self.iface(bssid, "NEW_STATION") {
                 Ok(ifx) => self
                     .ctrl
@@ -766,6 +808,15 @@ impl Driver {
         self.route
             .request(&request::link_set_up(ifindex, true), false)
             .await?;
+        if let Some((bridge, master)) = &self.bridge {
+            self.route
+                .request(&request::link_set_master(ifindex, *master), false)
+                .await
+                .map_err(|mut e| {
+                    e.command = format!("RTM_NEWLINK (add {name} to bridge {bridge})");
+                    e
+                })?;
+        }
         let mut mgmt = AsyncNl::open(protocols::NETLINK_GENERIC, "management socket")?;
         for (ty, what) in AP_FRAME_TYPES {
             mgmt.request(&request::register_frame(self.family, ifindex, ty), false)
@@ -777,6 +828,7 @@ impl Driver {
         }
         let reader = tokio::spawn(read_frames(mgmt, bssid, self.family, self.frames.clone()));
         info!(%bssid, ifname = name, ifindex, "AP interface up, frames registered");
+        self.responder().local.insert(bssid);
         self.ifaces.insert(
             bssid,
             Iface {
@@ -797,6 +849,7 @@ impl Driver {
             ));
         };
         iface.reader.abort();
+        self.responder().local.remove(&bssid);
         self.cookies.retain(|_, (b, _)| *b != bssid);
         let mut first_error = None;
         if iface.started {
@@ -1030,6 +1083,12 @@ fn describe(cmd: &RadioCmd) -> String {
             frame.first().copied().unwrap_or(0),
             frame.len()
         ),
+        RadioCmd::EarlyAnswers(Some(e)) => format!(
+            "answer new clients' probes on channel {} for SSID {:?}",
+            e.bss.channel,
+            String::from_utf8_lossy(&e.bss.ssid)
+        ),
+        RadioCmd::EarlyAnswers(None) => "stop answering new clients' probes".to_owned(),
         RadioCmd::AddStation { bssid, state } => {
             format!(
                 "NEW_STATION {} on {bssid} flags {:?}",

@@ -301,6 +301,17 @@ pub fn link_set_address(ifindex: u32, mac: MacAddr) -> NlMsg {
     m
 }
 
+/// RTM_NEWLINK making `master` (a bridge) the interface's master.
+pub fn link_set_master(ifindex: u32, master: u32) -> NlMsg {
+    let mut m = NlMsg::raw(
+        RTM_NEWLINK,
+        &ifinfomsg(ifindex, 0, 0),
+        "RTM_NEWLINK (master)",
+    );
+    m.put(IFLA_MASTER, &master.to_ne_bytes());
+    m
+}
+
 /// A channel's centre frequency in MHz (2.4 and 5 GHz numbering).
 pub fn channel_to_freq(channel: u8) -> Option<u32> {
     match channel {

@@ -124,6 +124,25 @@ fn link_up_and_frame_registrations() {
 }
 
 #[test]
+fn joining_a_bridge_is_rtm_newlink_with_ifla_master() {
+    // nlmsghdr (len 40, RTM_NEWLINK, flags, seq 3, pid 0), ifinfomsg for
+    // ifindex 9 changing no flags, IFLA_MASTER (10) = 4 as u32.
+    let mut want = Vec::new();
+    want.extend_from_slice(&40u32.to_ne_bytes());
+    want.extend_from_slice(&16u16.to_ne_bytes());
+    want.extend_from_slice(&ACK.to_ne_bytes());
+    want.extend_from_slice(&3u32.to_ne_bytes());
+    want.extend_from_slice(&0u32.to_ne_bytes());
+    want.extend_from_slice(&[0, 0, 0, 0]);
+    want.extend_from_slice(&9u32.to_ne_bytes());
+    want.extend_from_slice(&[0; 8]);
+    want.extend_from_slice(&8u16.to_ne_bytes());
+    want.extend_from_slice(&10u16.to_ne_bytes());
+    want.extend_from_slice(&4u32.to_ne_bytes());
+    assert_eq!(request::link_set_master(9, 4).finish(ACK, 3), want);
+}
+
+#[test]
 fn start_ap_of_the_default_bss() {
     let beacon = BssConfig::new(b"odin", 1).beacon(BSSID).unwrap();
     let msg = request::start_ap(

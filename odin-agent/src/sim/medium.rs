@@ -18,7 +18,7 @@ use super::client::{
 };
 use super::propagation::{Grid, LossModel, PathLoss, Position, SimRng};
 use super::radio::SimRadio;
-use crate::lvap::BeaconTemplate;
+use crate::lvap::{BeaconTemplate, EarlyAnswers};
 use crate::radio::{RadioCmd, RadioEvent, StationInfo};
 use crate::time::Instant;
 
@@ -157,6 +157,8 @@ pub struct MediumStats {
     pub events_dropped: u64,
     /// Radio commands refused.
     pub commands_failed: u64,
+    /// New clients' probes answered by a radio itself.
+    pub early_answers: u64,
 }
 
 /// Why the medium refused to add something.
@@ -223,6 +225,8 @@ struct RadioState {
     info: RadioInfo,
     pos: Position,
     ifaces: BTreeMap<MacAddr, Iface>,
+    /// New clients' probes this radio answers itself.
+    early: Option<EarlyAnswers>,
     events: mpsc::Sender<RadioEvent>,
     /// False once its [`SimRadio`] is dropped (the access point lost
     /// power): no interfaces, hears nothing, commands are ignored.
@@ -256,7 +260,8 @@ enum Job {
     },
     RadioAir {
         radio: u32,
-        bssid: MacAddr,
+        /// The interface; `None` for a frame injected on the monitor.
+        bssid: Option<MacAddr>,
         frame: Vec<u8>,
         cookie: Option<u64>,
         /// A null-data poll: acknowledged by the client's hardware, never
@@ -652,6 +657,23 @@ impl World {
                         }
                     }
                 }
+                // The monitor's early answer to a new client's probe.
+                let answer = r
+                    .early
+                    .as_ref()
+                    .filter(|_| !on_iface)
+                    .and_then(|e| e.answer(frame, |b| r.ifaces.contains_key(b)));
+                if let Some(answer) = answer {
+                    self.stats.early_answers += 1;
+                    let job = Job::RadioAir {
+                        radio,
+                        bssid: None,
+                        frame: answer,
+                        cookie: None,
+                        poll: false,
+                    };
+                    self.schedule(now + self.config.airtime, job);
+                }
                 let event = RadioEvent::Frame {
                     bssid: on_iface.then_some(addr1),
                     frame: frame.to_vec(),
@@ -708,6 +730,7 @@ impl World {
             info,
             pos: config.position,
             ifaces: BTreeMap::new(),
+            early: None,
             events: tx,
             powered: true,
         });
@@ -796,7 +819,7 @@ impl World {
     fn radio_air(
         &mut self,
         radio: u32,
-        bssid: MacAddr,
+        bssid: Option<MacAddr>,
         frame: &[u8],
         cookie: Option<u64>,
         poll: bool,
@@ -804,11 +827,10 @@ impl World {
     ) {
         // The interface went away with the frame in its queue: dropped
         // without a status, as the kernel flushes it.
-        if !self
-            .radios
-            .get(radio as usize)
-            .is_some_and(|r| r.ifaces.contains_key(&bssid))
-        {
+        let Some(r) = self.radios.get(radio as usize) else {
+            return;
+        };
+        if bssid.is_some_and(|b| !r.ifaces.contains_key(&b)) {
             return;
         }
         self.stats.frames += 1;
@@ -831,7 +853,8 @@ impl World {
             if let Some(sta) = self
                 .radios
                 .get_mut(radio as usize)
-                .and_then(|r| r.ifaces.get_mut(&bssid))
+                .zip(bssid)
+                .and_then(|(r, b)| r.ifaces.get_mut(&b))
                 .and_then(|i| i.stations.get_mut(&addr1))
             {
                 sta.tx_bytes += frame.len() as u64;
@@ -867,7 +890,7 @@ impl World {
             }
             true
         };
-        if let Some(cookie) = cookie {
+        if let (Some(cookie), Some(bssid)) = (cookie, bssid) {
             self.send_event(
                 radio,
                 RadioEvent::TxStatus {
@@ -1004,13 +1027,14 @@ impl World {
                     at,
                     Job::RadioAir {
                         radio,
-                        bssid,
+                        bssid: Some(bssid),
                         frame,
                         cookie,
                         poll: false,
                     },
                 );
             }
+            RadioCmd::EarlyAnswers(early) => r.early = early.map(|e| *e),
             RadioCmd::AddStation { bssid, state } => {
                 let name = format!("NEW_STATION {bssid} {}", state.sta);
                 let Some(iface) = r.ifaces.get_mut(&bssid) else {
@@ -1133,7 +1157,7 @@ impl World {
                     at,
                     Job::RadioAir {
                         radio,
-                        bssid,
+                        bssid: Some(bssid),
                         frame,
                         cookie: Some(cookie),
                         poll: true,

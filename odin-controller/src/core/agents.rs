@@ -332,6 +332,13 @@ impl Controller {
             software,
             radios: announced,
         }));
+        out.push(Output::Send {
+            session,
+            msg: ControllerMsg::Network {
+                ssid: self.config.ssid.clone(),
+                bssids: self.bssids.plan().clone(),
+            },
+        });
         let subscriptions: Vec<_> = self.subscriptions.values().cloned().collect();
         for subscription in &subscriptions {
             self.send_subscription(name, subscription, now, out);

@@ -568,8 +568,12 @@ impl BssidPrefix {
 pub struct ControllerConfig {
     /// The SSID every LVAP advertises (bytes).
     pub ssid: Vec<u8>,
-    /// Where BSSIDs come from.
+    /// Where BSSIDs come from: the prefix of every BSSID ...
     pub bssid_prefix: BssidPrefix,
+    /// ... and the key of their derivation from the client's address (see
+    /// [`odin_proto::bssid`]); `odin-controller` derives it from the
+    /// shared secret, so it is the same after a restart.
+    pub bssid_key: [u8; 16],
     /// An agent not heard from (any message counts) for this long is down;
     /// also the time a new connection has to say hello.
     pub heartbeat_timeout: Duration,
@@ -591,6 +595,7 @@ impl Default for ControllerConfig {
         ControllerConfig {
             ssid: b"odin".to_vec(),
             bssid_prefix: BssidPrefix::DEFAULT,
+            bssid_key: [0; 16],
             heartbeat_timeout: Duration::from_secs(3),
             placement_window: Duration::from_millis(50),
             step_timeout: Duration::from_millis(500),
@@ -621,6 +626,9 @@ pub struct Counters {
     pub agent_errors: u64,
     /// Commands that were not answered in time.
     pub timeouts: u64,
+    /// Clients whose derived BSSID another client had: they got a
+    /// sequential one, and their first probes were answered in vain.
+    pub bssid_collisions: u64,
 }
 
 /// The name of a message's type, for logs.

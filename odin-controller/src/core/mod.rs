@@ -224,7 +224,7 @@ impl Controller {
     /// A controller with its own placement strategy.
     pub fn with_placement(config: ControllerConfig, placement: Box<dyn Placement>) -> Controller {
         Controller {
-            bssids: BssidAllocator::new(config.bssid_prefix),
+            bssids: BssidAllocator::new(config.bssid_prefix, config.bssid_key),
             config,
             placement,
             sessions: BTreeMap::new(),

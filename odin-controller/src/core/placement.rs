@@ -349,6 +349,10 @@ impl Controller {
         }
         let bssid = self.bssids.allocate(client)?;
         c.bssid = Some(bssid);
+        if bssid != self.bssids.plan().derive(client) {
+            self.counters.bssid_collisions += 1;
+            tracing::warn!(%client, %bssid, "derived BSSID taken: a sequential one instead");
+        }
         Some(bssid)
     }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use odin_proto::msg::{ClientStats, RadioIndex, RadioInfo, RadioStats};
-use odin_proto::{MacAddr, StationState};
+use odin_proto::{BssidPlan, MacAddr, StationState};
 
 use super::api::{BssidPrefix, DownReason, HandoffId, RadioRef, SessionId};
 use super::time::Instant;
@@ -99,11 +99,14 @@ pub enum LvapState {
     Migrating(HandoffId),
 }
 
-/// BSSIDs given to clients: a prefix and a sequential suffix, never the
-/// same BSSID for two clients.
+/// BSSIDs given to clients, never the same BSSID for two clients: the
+/// BSSID derived from the client's address (see [`odin_proto::bssid`]),
+/// which the agents can compute too, or, when another client has that one,
+/// the prefix and the next free sequential suffix.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BssidAllocator {
     prefix: BssidPrefix,
+    plan: BssidPlan,
     next: u32,
     owners: BTreeMap<MacAddr, MacAddr>,
 }
@@ -112,17 +115,31 @@ pub(crate) struct BssidAllocator {
 const SUFFIXES: u32 = 1 << 24;
 
 impl BssidAllocator {
-    pub(crate) fn new(prefix: BssidPrefix) -> BssidAllocator {
+    pub(crate) fn new(prefix: BssidPrefix, key: [u8; 16]) -> BssidAllocator {
+        let Some(plan) = BssidPlan::new(prefix.octets(), key) else {
+            unreachable!("a BssidPrefix is locally administered unicast")
+        };
         BssidAllocator {
             prefix,
+            plan,
             next: 1,
             owners: BTreeMap::new(),
         }
     }
 
-    /// The next free BSSID of the prefix for `client`; `None` when all 2^24
-    /// are taken.
+    /// How BSSIDs are derived, for the agents.
+    pub(crate) fn plan(&self) -> &BssidPlan {
+        &self.plan
+    }
+
+    /// A free BSSID for `client`: its derived one, else the next free one
+    /// of the prefix; `None` when all 2^24 are taken.
     pub(crate) fn allocate(&mut self, client: MacAddr) -> Option<MacAddr> {
+        let derived = self.plan.derive(client);
+        if let std::collections::btree_map::Entry::Vacant(e) = self.owners.entry(derived) {
+            e.insert(client);
+            return Some(derived);
+        }
         for _ in 0..SUFFIXES {
             let suffix = self.next;
             self.next = (self.next + 1) % SUFFIXES;

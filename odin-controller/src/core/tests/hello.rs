@@ -35,6 +35,40 @@ fn hello_brings_the_agent_up() {
 }
 
 #[test]
+fn an_accepted_hello_is_answered_with_the_network_settings() {
+    let mut h = H::with(ControllerConfig {
+        ssid: b"campus".to_vec(),
+        bssid_key: [5; 16],
+        ..ControllerConfig::default()
+    });
+    let s = h.open(A);
+    let out = h.msg(
+        s,
+        AgentMsg::Hello {
+            version: PROTOCOL_VERSION,
+            software: "odin-agent test".into(),
+            radios: vec![radio(0, 6, 8)],
+            lvaps: vec![],
+        },
+    );
+    let plan = odin_proto::BssidPlan::new([0x06, 0x0d, 0x1e], [5; 16]).unwrap();
+    assert_eq!(
+        sends(&out),
+        vec![(
+            s,
+            ControllerMsg::Network {
+                ssid: b"campus".to_vec(),
+                bssids: plan.clone()
+            }
+        )]
+    );
+    // The client then gets the BSSID the agents derive.
+    let placed = h.place(s, 0, mac(1));
+    assert_eq!(placed, plan.derive(mac(1)));
+    assert_eq!(h.c.counters().bssid_collisions, 0);
+}
+
+#[test]
 fn version_mismatch_gets_an_error_and_the_connection_closed() {
     let mut h = H::new();
     let s = h.open(A);

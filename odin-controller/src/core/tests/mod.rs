@@ -26,9 +26,20 @@ pub(crate) fn mac(n: u16) -> MacAddr {
     MacAddr([0x02, 0, 0, 0, (n >> 8) as u8, n as u8])
 }
 
-/// The n-th BSSID the default prefix gives.
+/// The n-th sequential BSSID of the default prefix (what agents report
+/// in the reconciliation tests, and what a client whose derived BSSID is
+/// taken gets).
 pub(crate) fn bssid(n: u32) -> MacAddr {
     BssidPrefix::DEFAULT.bssid(n)
+}
+
+/// The BSSID derived for `client` with the default configuration: the one
+/// the controller gives it and its agents answer its first probes with.
+pub(crate) fn derived(client: MacAddr) -> MacAddr {
+    let config = ControllerConfig::default();
+    odin_proto::BssidPlan::new(config.bssid_prefix.octets(), config.bssid_key)
+        .expect("the default prefix is valid")
+        .derive(client)
 }
 
 pub(crate) fn ms(n: u64) -> Instant {
@@ -126,7 +137,7 @@ impl H {
         radios: Vec<RadioInfo>,
         lvaps: Vec<LvapStatus>,
     ) -> Vec<Output> {
-        self.msg(
+        let mut out = self.msg(
             session,
             AgentMsg::Hello {
                 version: PROTOCOL_VERSION,
@@ -134,7 +145,28 @@ impl H {
                 radios,
                 lvaps,
             },
-        )
+        );
+        // An accepted hello is answered with the network's settings first;
+        // the tests look at what follows.
+        let network = out.iter().position(|o| {
+            matches!(
+                o,
+                Output::Send {
+                    msg: ControllerMsg::Network { .. },
+                    ..
+                }
+            )
+        });
+        if let Some(i) = network {
+            let first_send = out.iter().position(|o| matches!(o, Output::Send { .. }));
+            assert_eq!(
+                first_send,
+                Some(i),
+                "the network settings come first: {out:#?}"
+            );
+            out.remove(i);
+        }
+        out
     }
 
     /// Connects an agent with these radios and no LVAPs.

@@ -28,7 +28,7 @@ fn the_best_signal_within_the_window_wins() {
             b,
             ControllerMsg::AddLvap {
                 id: 1,
-                lvap: spec(mac(1), bssid(1), 1),
+                lvap: spec(mac(1), derived(mac(1)), 1),
                 station: None
             }
         )]
@@ -43,7 +43,7 @@ fn the_best_signal_within_the_window_wins() {
         events(&out),
         vec![ControllerEvent::LvapPlaced {
             client: mac(1),
-            bssid: bssid(1),
+            bssid: derived(mac(1)),
             at: RadioRef {
                 agent: B.into(),
                 radio: 1
@@ -122,7 +122,7 @@ fn a_failure_tries_the_next_a_timeout_cleans_up_and_none_left_drops() {
     );
     let (s, msg) = only_send(&out);
     assert_eq!(s, b);
-    assert!(matches!(&msg, ControllerMsg::AddLvap { lvap, .. } if lvap.bssid == bssid(1)));
+    assert!(matches!(&msg, ControllerMsg::AddLvap { lvap, .. } if lvap.bssid == derived(mac(1))));
     // B does not answer: clean-up removal there, then C.
     h.at(ms(560));
     let out = h.tick();
@@ -133,7 +133,7 @@ fn a_failure_tries_the_next_a_timeout_cleans_up_and_none_left_drops() {
                 b,
                 ControllerMsg::RemoveLvap {
                     id: 3,
-                    bssid: bssid(1),
+                    bssid: derived(mac(1)),
                     deauthenticate: false
                 }
             ),
@@ -141,7 +141,7 @@ fn a_failure_tries_the_next_a_timeout_cleans_up_and_none_left_drops() {
                 c,
                 ControllerMsg::AddLvap {
                     id: 4,
-                    lvap: spec(mac(1), bssid(1), 0),
+                    lvap: spec(mac(1), derived(mac(1)), 0),
                     station: None
                 }
             ),
@@ -165,7 +165,7 @@ fn a_failure_tries_the_next_a_timeout_cleans_up_and_none_left_drops() {
     h.at(ms(1050));
     let (s, msg) = only_send(&h.tick());
     assert_eq!(s, c);
-    assert!(matches!(&msg, ControllerMsg::AddLvap { lvap, .. } if lvap.bssid == bssid(1)));
+    assert!(matches!(&msg, ControllerMsg::AddLvap { lvap, .. } if lvap.bssid == derived(mac(1))));
 }
 
 #[test]
@@ -198,7 +198,7 @@ fn bssids_are_stable_across_leaving_and_returning() {
     let mut h = H::new();
     let a = h.up(A, vec![radio(0, 6, 8)]);
     let b1 = h.place(a, 0, mac(1));
-    assert_eq!(b1, bssid(1));
+    assert_eq!(b1, derived(mac(1)));
     // It leaves: the LVAP stays, the station state is forgotten.
     h.msg(
         a,
@@ -222,7 +222,7 @@ fn bssids_are_stable_across_leaving_and_returning() {
     assert_eq!(result_of(&out, id), Some(Ok(CommandOk::Disconnected)));
     assert_eq!(h.host(mac(1)), None);
     let b2 = h.place(a, 0, mac(2));
-    assert_eq!(b2, bssid(2));
+    assert_eq!(b2, derived(mac(2)));
     // It returns: the same BSSID.
     assert_eq!(h.place(a, 0, mac(1)), b1);
 }

@@ -114,7 +114,7 @@ fn a_restarted_controller_adopts_and_the_first_report_wins() {
         vec![radio(0, 6, 8)],
         vec![
             status(mac(1), bssid(5), 0, Some(st.clone())),
-            status(mac(2), bssid(1), 0, None),
+            status(mac(2), derived(mac(3)), 0, None),
         ],
     );
     assert_eq!(reconciled(&out), (0, 2, 0, 0));
@@ -130,8 +130,10 @@ fn a_restarted_controller_adopts_and_the_first_report_wins() {
     );
     assert_eq!(reconciled(&out), (0, 0, 1, 0));
     assert!(matches!(only_send(&out), (s, ControllerMsg::RemoveLvap { .. }) if s == b));
-    // Adopted BSSIDs are never handed out again.
-    assert_eq!(h.place(a, 0, mac(3)), bssid(2));
+    // Adopted BSSIDs are never handed out again: mac(3)'s derived one is
+    // mac(2)'s, so mac(3) gets the first sequential one.
+    assert_eq!(h.place(a, 0, mac(3)), bssid(1));
+    assert_eq!(h.c.counters().bssid_collisions, 1);
     assert_eq!(h.c.client(&mac(1)).unwrap().bssid, Some(bssid(5)));
     // A BSSID reported for another client than its owner is removed.
     let c = h.open(C);
