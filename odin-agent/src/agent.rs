@@ -118,6 +118,32 @@ struct Hosted {
     lvap: Lvap,
 }
 
+/// A controller command waiting for its radio commands to be carried out.
+#[derive(Debug, Clone, Copy)]
+struct Awaiting {
+    id: RequestId,
+    awaited: Awaited,
+    epoch: u64,
+}
+
+/// What `AddLvap` did.
+enum Added {
+    /// Created: the radio has work to do.
+    New,
+    /// The same LVAP was here already.
+    Already,
+    /// Refused, with the reason.
+    Refused(Outcome),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Awaited {
+    AddLvap(MacAddr),
+    Authorize(MacAddr),
+    RemoveLvap(MacAddr),
+    SetChannel,
+}
+
 /// What the agent knows of a client it hears on one radio.
 #[derive(Debug, Clone, Default)]
 struct Heard {
@@ -152,6 +178,12 @@ pub struct AgentCore {
     controller_up: bool,
     /// How the controller derives new clients' BSSIDs, while it is up.
     bssids: Option<BssidPlan>,
+    /// Commands waiting for their radio's barrier, by token.
+    awaiting: HashMap<u64, Awaiting>,
+    next_token: u64,
+    /// Counts controller connections: a result is sent only on the
+    /// connection whose command it answers.
+    epoch: u64,
     heartbeat_seq: u64,
     next_heartbeat: Instant,
     next_stats: Instant,
@@ -185,6 +217,9 @@ impl AgentCore {
             subscriptions: HashMap::new(),
             controller_up: false,
             bssids: None,
+            awaiting: HashMap::new(),
+            next_token: 1,
+            epoch: 0,
             heartbeat_seq: 0,
             next_heartbeat: Instant::ZERO,
             next_stats: Instant::ZERO,
@@ -245,6 +280,7 @@ impl AgentCore {
             AgentInput::Controller(msg) => self.controller_msg(msg, now, out),
             AgentInput::ControllerUp => {
                 self.controller_up = true;
+                self.epoch += 1;
                 // The controller re-installs its subscriptions after hello.
                 self.subscriptions.clear();
                 out.push(AgentOutput::Controller(self.hello()));
@@ -473,6 +509,61 @@ impl AgentCore {
                 self.counters.radio_failures += 1;
                 tracing::warn!(radio, %command, %error, "radio command failed");
             }
+            RadioEvent::Done { token, failure } => self.confirmed(token, failure, now, out),
+        }
+    }
+
+    /// Answers `id` once the radio carried out what the command asked
+    /// (see [`RadioCmd::Barrier`]).
+    fn reply_when_done(
+        &mut self,
+        radio: RadioIndex,
+        id: RequestId,
+        awaited: Awaited,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let token = self.next_token;
+        self.next_token += 1;
+        let bssid = match awaited {
+            Awaited::AddLvap(b) | Awaited::Authorize(b) | Awaited::RemoveLvap(b) => Some(b),
+            Awaited::SetChannel => None,
+        };
+        self.awaiting.insert(
+            token,
+            Awaiting {
+                id,
+                awaited,
+                epoch: self.epoch,
+            },
+        );
+        out.push(AgentOutput::Radio(radio, RadioCmd::Barrier { token, bssid }));
+    }
+
+    /// A barrier passed: the command's result goes to the controller (if
+    /// it is still the one that asked); an LVAP the kernel could not start
+    /// is taken down again.
+    fn confirmed(
+        &mut self,
+        token: u64,
+        failure: Option<String>,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let Some(w) = self.awaiting.remove(&token) else {
+            return;
+        };
+        let outcome = match failure {
+            None => Outcome::Done,
+            Some(reason) => {
+                if let Awaited::AddLvap(bssid) = w.awaited {
+                    tracing::warn!(%bssid, %reason, "LVAP not started: removed");
+                    self.remove_lvap(bssid, false, now, out);
+                }
+                Outcome::Failed { reason }
+            }
+        };
+        if w.epoch == self.epoch {
+            self.reply(w.id, outcome, out);
         }
     }
 
@@ -648,24 +739,28 @@ impl AgentCore {
     fn controller_msg(&mut self, msg: ControllerMsg, now: Instant, out: &mut Vec<AgentOutput>) {
         match msg {
             ControllerMsg::AddLvap { id, lvap, station } => {
-                let outcome = self.add_lvap(lvap, station, now, out);
-                self.reply(id, outcome, out);
+                let (radio, bssid) = (lvap.radio, lvap.bssid);
+                match self.add_lvap(lvap, station, now, out) {
+                    Added::New => self.reply_when_done(radio, id, Awaited::AddLvap(bssid), out),
+                    Added::Already => self.reply(id, Outcome::Done, out),
+                    Added::Refused(outcome) => self.reply(id, outcome, out),
+                }
             }
-            ControllerMsg::AuthorizeLvap { id, bssid } => {
-                let outcome = match self.lvaps.get(&bssid) {
-                    Some(h) if h.lvap.is_associated() => {
-                        self.drive(bssid, lvap::Input::Command(Command::Authorize), now, out);
-                        Outcome::Done
-                    }
-                    Some(_) => Outcome::Failed {
-                        reason: format!("LVAP {bssid}: client not associated"),
-                    },
-                    None => Outcome::Failed {
-                        reason: format!("no LVAP {bssid} on this agent"),
-                    },
-                };
-                self.reply(id, outcome, out);
-            }
+            ControllerMsg::AuthorizeLvap { id, bssid } => match self.lvaps.get(&bssid) {
+                Some(h) if h.lvap.is_associated() => {
+                    let radio = h.radio;
+                    self.drive(bssid, lvap::Input::Command(Command::Authorize), now, out);
+                    self.reply_when_done(radio, id, Awaited::Authorize(bssid), out);
+                }
+                Some(_) => {
+                    let reason = format!("LVAP {bssid}: client not associated");
+                    self.reply(id, Outcome::Failed { reason }, out);
+                }
+                None => {
+                    let reason = format!("no LVAP {bssid} on this agent");
+                    self.reply(id, Outcome::Failed { reason }, out);
+                }
+            },
             ControllerMsg::ExportLvap { id, bssid } => {
                 let outcome = match self.lvaps.get(&bssid).map(|h| h.lvap.export()) {
                     Some(Some(station)) => Outcome::Station { station },
@@ -683,9 +778,14 @@ impl AgentCore {
                 bssid,
                 deauthenticate,
             } => {
-                self.remove_lvap(bssid, deauthenticate, now, out);
                 // Idempotent: an LVAP that is not here is removed already.
-                self.reply(id, Outcome::Done, out);
+                match self.lvaps.get(&bssid).map(|h| h.radio) {
+                    Some(radio) => {
+                        self.remove_lvap(bssid, deauthenticate, now, out);
+                        self.reply_when_done(radio, id, Awaited::RemoveLvap(bssid), out);
+                    }
+                    None => self.reply(id, Outcome::Done, out),
+                }
             }
             ControllerMsg::SetChannel { id, radio, channel } => {
                 let outcome = match self.radios.iter_mut().find(|r| r.index == radio) {
@@ -696,7 +796,8 @@ impl AgentCore {
                         }
                         out.push(AgentOutput::Radio(radio, RadioCmd::SetChannel { channel }));
                         self.configure_early_answers(radio, out);
-                        Outcome::Done
+                        self.reply_when_done(radio, id, Awaited::SetChannel, out);
+                        return;
                     }
                     Some(_) => Outcome::Failed {
                         reason: format!("radio {radio} cannot use channel {channel}"),
@@ -776,6 +877,21 @@ impl AgentCore {
     }
 
     fn add_lvap(
+        &mut self,
+        spec: LvapSpec,
+        station: Option<odin_proto::StationState>,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) -> Added {
+        let existed = self.lvaps.contains_key(&spec.bssid);
+        match self.try_add_lvap(spec, station, now, out) {
+            Outcome::Done if existed => Added::Already,
+            Outcome::Done => Added::New,
+            refused => Added::Refused(refused),
+        }
+    }
+
+    fn try_add_lvap(
         &mut self,
         spec: LvapSpec,
         station: Option<odin_proto::StationState>,

@@ -39,6 +39,17 @@ pub enum RadioCmd {
         /// Report the transmit status with this cookie.
         cookie: Option<u64>,
     },
+    /// Report [`RadioEvent::Done`] once every command before this one was
+    /// carried out, with the first failure among the commands for `bssid`
+    /// (`None`: the radio's own commands, such as a channel change) since
+    /// the previous barrier for it. The agent acknowledges a controller's
+    /// command only then.
+    Barrier {
+        /// Echoed in the event.
+        token: u64,
+        /// Whose failures to report.
+        bssid: Option<MacAddr>,
+    },
     /// Answer new clients' probe requests from the radio itself (see
     /// [`crate::lvap::EarlyAnswers`]), or stop with `None`.
     EarlyAnswers(Option<Box<EarlyAnswers>>),
@@ -96,6 +107,24 @@ pub enum RadioCmd {
 }
 
 impl RadioCmd {
+    /// The LVAP interface a command is for (`None`: the radio itself), the
+    /// key of the failures a [`RadioCmd::Barrier`] reports.
+    pub fn target(&self) -> Option<MacAddr> {
+        match self {
+            RadioCmd::StartAp { bssid, .. }
+            | RadioCmd::StopAp { bssid }
+            | RadioCmd::SendFrame { bssid, .. }
+            | RadioCmd::AddStation { bssid, .. }
+            | RadioCmd::UpdateStation { bssid, .. }
+            | RadioCmd::SetStationFlags { bssid, .. }
+            | RadioCmd::RemoveStation { bssid, .. }
+            | RadioCmd::QueryStation { bssid, .. }
+            | RadioCmd::PollClient { bssid, .. } => Some(*bssid),
+            RadioCmd::Barrier { bssid, .. } => *bssid,
+            RadioCmd::SetChannel { .. } | RadioCmd::EarlyAnswers(_) => None,
+        }
+    }
+
     /// The radio command for an LVAP's action on the interface `bssid`, or
     /// the LVAP's event when the action is one. `cookie` turns an LVAP's
     /// frame cookie into a radio-wide one (and remembers the pair).
@@ -193,6 +222,14 @@ pub enum RadioEvent {
         bssid: MacAddr,
         /// The sender.
         sta: MacAddr,
+    },
+    /// The answer to [`RadioCmd::Barrier`].
+    Done {
+        /// The barrier's token.
+        token: u64,
+        /// The first failure since the previous barrier for the same
+        /// interface: the command and the error, in words.
+        failure: Option<String>,
     },
     /// A command failed; the agent reports it and carries on.
     CommandFailed {

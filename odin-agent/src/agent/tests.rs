@@ -103,6 +103,29 @@ fn results(out: &[AgentOutput]) -> Vec<(RequestId, Outcome)> {
         .collect()
 }
 
+/// The radio's answers to every barrier in `out` (all carried out, or
+/// failed with `failure`), appended to `out`.
+fn confirm(
+    core: &mut AgentCore,
+    mut out: Vec<AgentOutput>,
+    now: Instant,
+    failure: Option<&str>,
+) -> Vec<AgentOutput> {
+    let barriers: Vec<(RadioIndex, u64)> = out
+        .iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(r, RadioCmd::Barrier { token, .. }) => Some((*r, *token)),
+            _ => None,
+        })
+        .collect();
+    for (radio, token) in barriers {
+        let failure = failure.map(str::to_owned);
+        let done = RadioEvent::Done { token, failure };
+        out.extend(step(core, AgentInput::Radio(radio, done), now));
+    }
+    out
+}
+
 #[test]
 fn reports_a_new_client_at_once_then_rate_limited() {
     let mut core = core(8);
@@ -148,6 +171,13 @@ fn hosts_an_lvap_and_serves_its_client_only() {
     assert!(
         matches!(&out[0], AgentOutput::Radio(1, RadioCmd::StartAp { bssid: BSSID, ssid, .. }) if ssid == b"odin")
     );
+    // Acknowledged once the radio carried it out.
+    assert!(results(&out).is_empty());
+    assert!(matches!(
+        out.last(),
+        Some(AgentOutput::Radio(1, RadioCmd::Barrier { bssid: Some(BSSID), .. }))
+    ));
+    let out = confirm(&mut core, out, ms(11), None);
     assert_eq!(results(&out), vec![(7, Outcome::Done)]);
 
     // Its client's probe is answered on radio 1, not reported; another
@@ -238,8 +268,9 @@ fn refuses_what_it_cannot_do() {
             station: None,
         })
     };
+    let out = step(&mut core, add(1, spec(CLIENT, BSSID, 0)), ms(1));
     assert_eq!(
-        results(&step(&mut core, add(1, spec(CLIENT, BSSID, 0)), ms(1))),
+        results(&confirm(&mut core, out, ms(1), None)),
         vec![(1, Outcome::Done)]
     );
     // Same again: idempotent.
@@ -540,4 +571,61 @@ fn network_settings_with_an_oversized_ssid_are_refused() {
         "{out:?}"
     );
     assert!(early_answers(&out).is_empty());
+}
+
+#[test]
+fn commands_are_acknowledged_after_the_radio_and_failures_undone() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = |id| {
+        AgentInput::Controller(ControllerMsg::AddLvap {
+            id,
+            lvap: spec(CLIENT, BSSID, 0),
+            station: None,
+        })
+    };
+    // The kernel refuses START_AP: the command fails with the kernel's
+    // words and the LVAP is taken down again.
+    let out = step(&mut core, add(1), ms(1));
+    let out = confirm(
+        &mut core,
+        out,
+        ms(2),
+        Some("START_AP 06:0d:1e:00:00:01: Device or resource busy (errno 16)"),
+    );
+    assert_eq!(
+        results(&out),
+        vec![(
+            1,
+            Outcome::Failed {
+                reason: "START_AP 06:0d:1e:00:00:01: Device or resource busy (errno 16)".into()
+            }
+        )]
+    );
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, AgentOutput::Radio(0, RadioCmd::StopAp { bssid: BSSID }))));
+    assert_eq!(core.lvaps().count(), 0);
+    // Added again, then removed: the removal too waits for the radio.
+    let out = step(&mut core, add(2), ms(3));
+    assert_eq!(results(&confirm(&mut core, out, ms(3), None)), vec![(2, Outcome::Done)]);
+    let remove = ControllerMsg::RemoveLvap {
+        id: 3,
+        bssid: BSSID,
+        deauthenticate: false,
+    };
+    let out = step(&mut core, AgentInput::Controller(remove.clone()), ms(4));
+    assert!(results(&out).is_empty());
+    assert_eq!(results(&confirm(&mut core, out, ms(4), None)), vec![(3, Outcome::Done)]);
+    // Removing what is not here is done at once.
+    let out = step(&mut core, AgentInput::Controller(remove), ms(5));
+    assert_eq!(results(&out), vec![(3, Outcome::Done)]);
+    // A result for a controller connection that is gone is not sent on
+    // the next one; the failed LVAP is still undone.
+    let out = step(&mut core, add(4), ms(6));
+    step(&mut core, AgentInput::ControllerDown, ms(7));
+    up(&mut core);
+    let out = confirm(&mut core, out, ms(8), Some("START_AP: gone"));
+    assert!(results(&out).is_empty());
+    assert_eq!(core.lvaps().count(), 0);
 }

@@ -196,6 +196,7 @@ mod probe {
                         RadioEvent::CommandFailed { command, error } => {
                             warn!(%command, %error, "radio command failed");
                         }
+                        RadioEvent::Done { token, failure } => info!(token, ?failure, "barrier"),
                     }
                 }
                 _ = tokio::time::sleep_until(tick_at) => lvap.handle(Input::Tick, now(), &mut actions),

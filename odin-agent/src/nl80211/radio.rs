@@ -275,6 +275,7 @@ impl Nl80211Radio {
             next_ifnum: 0,
             bridge,
             responder: SharedResponder::default(),
+            failures: HashMap::new(),
         };
         let task = tokio::spawn(driver.run(cmd_rx, frame_rx, mlme, config.monitor.clone()));
         Ok(Nl80211Radio {
@@ -410,6 +411,8 @@ struct Driver {
     bridge: Option<(String, u32)>,
     /// What the monitor's capture thread answers by itself.
     responder: SharedResponder,
+    /// The first failure per interface since its last barrier.
+    failures: HashMap<Option<MacAddr>, String>,
 }
 
 /// The index of the bridge `name`, checked to be a bridge.
@@ -621,8 +624,14 @@ impl Driver {
 
     async fn execute(&mut self, cmd: RadioCmd) {
         let what = describe(&cmd);
+        let target = cmd.target();
         debug!(command = %what, "radio command");
         let result = match cmd {
+            RadioCmd::Barrier { token, bssid } => {
+                let failure = self.failures.remove(&bssid);
+                self.emit(RadioEvent::Done { token, failure });
+                Ok(())
+            }
             RadioCmd::StartAp {
                 bssid,
                 beacon,
@@ -715,6 +724,9 @@ impl Driver {
         };
         if let Err(e) = result {
             warn!(command = %what, error = %e, "radio command failed");
+            self.failures
+                .entry(target)
+                .or_insert_with(|| format!("{what}: {e}"));
             self.emit(RadioEvent::CommandFailed {
                 command: what,
                 error: e.to_string(),
@@ -1089,6 +1101,7 @@ fn describe(cmd: &RadioCmd) -> String {
             String::from_utf8_lossy(&e.bss.ssid)
         ),
         RadioCmd::EarlyAnswers(None) => "stop answering new clients' probes".to_owned(),
+        RadioCmd::Barrier { token, bssid } => format!("barrier {token} for {bssid:?}"),
         RadioCmd::AddStation { bssid, state } => {
             format!(
                 "NEW_STATION {} on {bssid} flags {:?}",

@@ -200,6 +200,8 @@ impl LvapHost {
                 }
             }
             RadioEvent::CommandFailed { command, error } => self.failures.push((command, error)),
+            // The host issues no barriers.
+            RadioEvent::Done { .. } => {}
         }
     }
 

@@ -227,6 +227,8 @@ struct RadioState {
     ifaces: BTreeMap<MacAddr, Iface>,
     /// New clients' probes this radio answers itself.
     early: Option<EarlyAnswers>,
+    /// The first failure per interface since its last barrier.
+    failures: BTreeMap<Option<MacAddr>, String>,
     events: mpsc::Sender<RadioEvent>,
     /// False once its [`SimRadio`] is dropped (the access point lost
     /// power): no interfaces, hears nothing, commands are ignored.
@@ -319,6 +321,9 @@ pub(crate) struct World {
     /// (radio, BSSID) of every interface holding the station authorized.
     serving: HashMap<MacAddr, BTreeSet<(u32, MacAddr)>>,
     stats: MediumStats,
+    /// The interface of the command being executed (where its failure
+    /// is recorded for the next barrier).
+    executing: Option<MacAddr>,
 }
 
 impl World {
@@ -342,6 +347,7 @@ impl World {
             traffic: HashMap::new(),
             serving: HashMap::new(),
             stats: MediumStats::default(),
+            executing: None,
         }
     }
 
@@ -731,6 +737,7 @@ impl World {
             pos: config.position,
             ifaces: BTreeMap::new(),
             early: None,
+            failures: BTreeMap::new(),
             events: tx,
             powered: true,
         });
@@ -770,6 +777,11 @@ impl World {
 
     fn fail(&mut self, radio: u32, command: String, error: &str) {
         self.stats.commands_failed += 1;
+        if let Some(r) = self.radios.get_mut(radio as usize) {
+            r.failures
+                .entry(self.executing)
+                .or_insert_with(|| format!("{command}: {error}"));
+        }
         let event = RadioEvent::CommandFailed {
             command,
             error: error.to_string(),
@@ -944,6 +956,7 @@ impl World {
 
     pub(crate) fn execute(&mut self, radio: u32, cmd: RadioCmd) {
         let now = self.now();
+        self.executing = cmd.target();
         let Some(r) = self.radios.get_mut(radio as usize) else {
             return;
         };
@@ -1035,6 +1048,10 @@ impl World {
                 );
             }
             RadioCmd::EarlyAnswers(early) => r.early = early.map(|e| *e),
+            RadioCmd::Barrier { token, bssid } => {
+                let failure = r.failures.remove(&bssid);
+                self.send_event(radio, RadioEvent::Done { token, failure });
+            }
             RadioCmd::AddStation { bssid, state } => {
                 let name = format!("NEW_STATION {bssid} {}", state.sta);
                 let Some(iface) = r.ifaces.get_mut(&bssid) else {
