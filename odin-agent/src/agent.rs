@@ -536,7 +536,10 @@ impl AgentCore {
                 epoch: self.epoch,
             },
         );
-        out.push(AgentOutput::Radio(radio, RadioCmd::Barrier { token, bssid }));
+        out.push(AgentOutput::Radio(
+            radio,
+            RadioCmd::Barrier { token, bssid },
+        ));
     }
 
     /// A barrier passed: the command's result goes to the controller (if

@@ -175,7 +175,13 @@ fn hosts_an_lvap_and_serves_its_client_only() {
     assert!(results(&out).is_empty());
     assert!(matches!(
         out.last(),
-        Some(AgentOutput::Radio(1, RadioCmd::Barrier { bssid: Some(BSSID), .. }))
+        Some(AgentOutput::Radio(
+            1,
+            RadioCmd::Barrier {
+                bssid: Some(BSSID),
+                ..
+            }
+        ))
     ));
     let out = confirm(&mut core, out, ms(11), None);
     assert_eq!(results(&out), vec![(7, Outcome::Done)]);
@@ -608,7 +614,10 @@ fn commands_are_acknowledged_after_the_radio_and_failures_undone() {
     assert_eq!(core.lvaps().count(), 0);
     // Added again, then removed: the removal too waits for the radio.
     let out = step(&mut core, add(2), ms(3));
-    assert_eq!(results(&confirm(&mut core, out, ms(3), None)), vec![(2, Outcome::Done)]);
+    assert_eq!(
+        results(&confirm(&mut core, out, ms(3), None)),
+        vec![(2, Outcome::Done)]
+    );
     let remove = ControllerMsg::RemoveLvap {
         id: 3,
         bssid: BSSID,
@@ -616,7 +625,10 @@ fn commands_are_acknowledged_after_the_radio_and_failures_undone() {
     };
     let out = step(&mut core, AgentInput::Controller(remove.clone()), ms(4));
     assert!(results(&out).is_empty());
-    assert_eq!(results(&confirm(&mut core, out, ms(4), None)), vec![(3, Outcome::Done)]);
+    assert_eq!(
+        results(&confirm(&mut core, out, ms(4), None)),
+        vec![(3, Outcome::Done)]
+    );
     // Removing what is not here is done at once.
     let out = step(&mut core, AgentInput::Controller(remove), ms(5));
     assert_eq!(results(&out), vec![(3, Outcome::Done)]);
