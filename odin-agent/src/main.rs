@@ -60,6 +60,10 @@ mod daemon {
         /// Without it, the LVAP interfaces stand alone.
         #[arg(long, value_name = "IFNAME")]
         bridge: Option<String>,
+        /// Do not advertise HT (802.11n): the LVAPs are 802.11g BSSs. By
+        /// default they are HT on 20 MHz channels where the radio can.
+        #[arg(long)]
+        no_ht: bool,
         /// Log filter: error, warn, info, debug, trace, or a tracing
         /// directive such as `info,odin_agent::nl80211=trace` (RUST_LOG
         /// takes precedence when set).
@@ -127,10 +131,18 @@ mod daemon {
                 );
             }
         }
-        // HT and VHT are not advertised yet: the LVAPs are 802.11g BSSs.
+        // HT (20 MHz) where the radio's band has it, unless --no-ht; VHT
+        // is not advertised yet.
         let bss = infos
             .iter()
-            .map(|i| BssConfig::new(b"", i.channel))
+            .zip(&radios)
+            .map(|(i, radio)| {
+                let bss = BssConfig::new(b"", i.channel);
+                match radio.ht_capabilities() {
+                    Some(ht) if !args.no_ht => bss.with_ht(ht),
+                    _ => bss,
+                }
+            })
             .collect();
         let core = AgentCore::new(AgentConfig::new(&id), infos.clone(), bss);
         let link = LinkConfig::new(&args.controller, &secret, &id);

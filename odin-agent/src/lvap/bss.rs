@@ -79,6 +79,27 @@ impl BssConfig {
         }
     }
 
+    /// With HT on a 20 MHz channel: `capabilities` (the radio's, see the
+    /// nl80211 backend's `BandHt::ap_capabilities`) and the HT Operation
+    /// element of a 20 MHz BSS without protection, on `channel`.
+    pub fn with_ht(mut self, capabilities: HtCapabilities) -> BssConfig {
+        let operation = HtOperation {
+            primary_channel: self.channel,
+            ..HtOperation::default()
+        };
+        self.ht = Some((capabilities, operation));
+        self
+    }
+
+    /// The HT Operation element sent: the configured one on the current
+    /// channel (the channel may change after configuration).
+    fn ht_operation(&self, op: &HtOperation) -> HtOperation {
+        HtOperation {
+            primary_channel: self.channel,
+            ..*op
+        }
+    }
+
     /// The capability information field we send.
     pub fn capabilities(&self) -> u16 {
         let mut caps = capability::ESS;
@@ -114,7 +135,7 @@ impl BssConfig {
         Self::push(out, self.rates.extended_element())?;
         if let Some((cap, op)) = &self.ht {
             ElementRepr::HtCapabilities(*cap).emit_to_vec(out)?;
-            ElementRepr::HtOperation(*op).emit_to_vec(out)?;
+            ElementRepr::HtOperation(self.ht_operation(op)).emit_to_vec(out)?;
         }
         if let Some(ext) = &self.extended_capabilities {
             ElementRepr::ExtendedCapabilities(ext).emit_to_vec(out)?;
@@ -204,7 +225,7 @@ impl BssConfig {
         if let Some(sta) = station {
             if let (true, Some((cap, op))) = (sta.ht, &self.ht) {
                 ElementRepr::HtCapabilities(*cap).emit_to_vec(&mut elements)?;
-                ElementRepr::HtOperation(*op).emit_to_vec(&mut elements)?;
+                ElementRepr::HtOperation(self.ht_operation(op)).emit_to_vec(&mut elements)?;
             }
             if let Some(ext) = &self.extended_capabilities {
                 ElementRepr::ExtendedCapabilities(ext).emit_to_vec(&mut elements)?;
@@ -291,6 +312,26 @@ mod tests {
             beacon.tail,
             [&[0x32, 0x04, 0x30, 0x48, 0x60, 0x6c][..], &wmm].concat()
         );
+    }
+
+    #[test]
+    fn ht_is_advertised_on_the_current_channel() {
+        let cap = HtCapabilities {
+            cap_info: 0x002c,
+            ampdu_params: 0x1b,
+            mcs_set: [0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+            ext_cap: 0,
+            txbf: 0,
+            asel: 0,
+        };
+        let mut bss = BssConfig::new(b"odin", 1).with_ht(cap);
+        bss.channel = 6;
+        let tail = bss.beacon(MacAddr([6, 0, 0, 0, 0, 1])).unwrap().tail;
+        let elems = odin_wire::ie::ParsedElements::parse(&tail).unwrap();
+        assert_eq!(elems.ht_capabilities, Some(cap));
+        let op = elems.ht_operation.expect("HT operation");
+        assert_eq!(op.primary_channel, 6);
+        assert_eq!(op.info, [0; 5], "20 MHz, no protection");
     }
 
     #[test]

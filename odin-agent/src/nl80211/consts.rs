@@ -124,7 +124,10 @@ pub const STA_WME_MAX_SP: u16 = 2;
 
 /// enum nl80211_band_attr
 pub const BAND_ATTR_FREQS: u16 = 1;
+pub const BAND_ATTR_HT_MCS_SET: u16 = 3;
 pub const BAND_ATTR_HT_CAPA: u16 = 4;
+pub const BAND_ATTR_HT_AMPDU_FACTOR: u16 = 5;
+pub const BAND_ATTR_HT_AMPDU_DENSITY: u16 = 6;
 pub const BAND_ATTR_VHT_CAPA: u16 = 8;
 /// enum nl80211_frequency_attr
 pub const FREQUENCY_ATTR_FREQ: u16 = 1;

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use netlink_sys::{protocols, AsyncSocket, AsyncSocketExt, Socket, TokioSocket};
 use odin_proto::msg::{Band, RadioIndex, RadioInfo};
+use odin_wire::ie::HtCapabilities;
 use odin_wire::MacAddr;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -93,6 +94,7 @@ enum Control {
 #[derive(Debug)]
 pub struct Nl80211Radio {
     info: RadioInfo,
+    ht: Option<HtCapabilities>,
     cmds: mpsc::UnboundedSender<Control>,
     events: mpsc::UnboundedReceiver<RadioEvent>,
     task: JoinHandle<()>,
@@ -278,12 +280,22 @@ impl Nl80211Radio {
             failures: HashMap::new(),
         };
         let task = tokio::spawn(driver.run(cmd_rx, frame_rx, mlme, config.monitor.clone()));
+        let ht = wiphy
+            .ht_for_channel(info.channel)
+            .map(|b| b.ap_capabilities());
         Ok(Nl80211Radio {
             info,
+            ht,
             cmds: cmd_tx,
             events: ev_rx,
             task,
         })
+    }
+
+    /// The HT capabilities an LVAP on this radio's current band advertises
+    /// (see [`crate::nl80211::wiphy::BandHt::ap_capabilities`]), if the band has HT.
+    pub fn ht_capabilities(&self) -> Option<HtCapabilities> {
+        self.ht
     }
 
     /// Stops every AP, deletes the interfaces and ends the driver.

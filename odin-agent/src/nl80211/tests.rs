@@ -90,6 +90,21 @@ fn wiphy_dump_of_two_hwsim_radios() {
         &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     assert!(channels.contains(&36));
+    // mac80211_hwsim's HT capabilities (drivers/net/wireless/mac80211_hwsim.c):
+    // 20/40 MHz, greenfield, short GI 20 and 40, DSSS/CCK in 40 MHz, and
+    // SM power save disabled (mac80211 sets it for drivers without SMPS);
+    // A-MPDU 64 KiB and 8 us; MCS 0-15, TX MCS set defined.
+    let ht = phy0.ht_for_channel(1).expect("2.4 GHz has HT");
+    assert_eq!(ht.cap, 0x107e);
+    assert_eq!((ht.ampdu_factor, ht.ampdu_density), (3, 6));
+    assert_eq!(ht.mcs_set[..4], [0xff, 0xff, 0, 0]);
+    assert_eq!(ht.mcs_set[12], 0x01);
+    assert!(phy0.ht_for_channel(36).is_some());
+    // What an LVAP advertises on it: 20 MHz only, short GI 20, SMPS off.
+    let ap = ht.ap_capabilities();
+    assert_eq!(ap.cap_info, 0x002c);
+    assert_eq!(ap.ampdu_params, 0x1b);
+    assert_eq!(ap.mcs_set, ht.mcs_set);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! kernel spreads one wiphy over many messages, bands and frequencies
 //! included) and the interface list.
 
+use odin_wire::ie::HtCapabilities;
 use odin_wire::MacAddr;
 
 use super::consts::*;
@@ -25,6 +26,44 @@ pub struct Wiphy {
     pub vht: bool,
     /// The largest number of AP interfaces an interface combination allows.
     pub max_ap_interfaces: u32,
+    /// HT capabilities per band (`enum nl80211_band`: 0 is 2.4 GHz, 1 is
+    /// 5 GHz), as the band attributes give them.
+    pub ht_bands: Vec<(u16, BandHt)>,
+}
+
+/// A band's HT capabilities, from its band attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BandHt {
+    /// HT capability information.
+    pub cap: u16,
+    /// Supported MCS set.
+    pub mcs_set: [u8; 16],
+    /// Maximum A-MPDU length exponent.
+    pub ampdu_factor: u8,
+    /// Minimum MPDU start spacing.
+    pub ampdu_density: u8,
+}
+
+impl BandHt {
+    /// The HT Capabilities element an AP on this band advertises for a
+    /// 20 MHz channel: the band's MCS set and A-MPDU parameters, and of
+    /// its capability bits those that do not need configuration (LDPC,
+    /// short GI for 20 MHz, STBC), SM power save disabled, as hostapd's
+    /// defaults do; no 40 MHz, no greenfield.
+    pub fn ap_capabilities(&self) -> HtCapabilities {
+        let keep = HtCapabilities::CAP_LDPC
+            | HtCapabilities::CAP_SHORT_GI_20
+            | HtCapabilities::CAP_TX_STBC
+            | HtCapabilities::CAP_RX_STBC_MASK;
+        HtCapabilities {
+            cap_info: (self.cap & keep) | HtCapabilities::CAP_SM_POWER_SAVE_MASK,
+            ampdu_params: (self.ampdu_factor & 0x3) | ((self.ampdu_density & 0x7) << 2),
+            mcs_set: self.mcs_set,
+            ext_cap: 0,
+            txbf: 0,
+            asel: 0,
+        }
+    }
 }
 
 impl Wiphy {
@@ -40,10 +79,24 @@ impl Wiphy {
             }
         }
         if let Some(bands) = attrs.nested(ATTR_WIPHY_BANDS) {
-            for (_band, band) in bands.iter() {
+            for (index, band) in bands.iter() {
                 let band = Attrs(band);
-                if band.has(BAND_ATTR_HT_CAPA) {
+                if let Some(cap) = band.u16(BAND_ATTR_HT_CAPA) {
                     self.ht = true;
+                    let mut ht = BandHt {
+                        cap,
+                        ..BandHt::default()
+                    };
+                    if let Some(mcs) = band
+                        .get(BAND_ATTR_HT_MCS_SET)
+                        .and_then(|m| m.try_into().ok())
+                    {
+                        ht.mcs_set = mcs;
+                    }
+                    ht.ampdu_factor = band.u8(BAND_ATTR_HT_AMPDU_FACTOR).unwrap_or(0);
+                    ht.ampdu_density = band.u8(BAND_ATTR_HT_AMPDU_DENSITY).unwrap_or(0);
+                    self.ht_bands.retain(|(i, _)| *i != index);
+                    self.ht_bands.push((index, ht));
                 }
                 if band.has(BAND_ATTR_VHT_CAPA) {
                     self.vht = true;
@@ -79,6 +132,15 @@ impl Wiphy {
                 self.max_ap_interfaces = self.max_ap_interfaces.max(ap.min(maxnum));
             }
         }
+    }
+
+    /// The HT capabilities of the band of `channel`, if it has HT.
+    pub fn ht_for_channel(&self, channel: u8) -> Option<BandHt> {
+        let band = if channel <= 14 { 0 } else { 1 };
+        self.ht_bands
+            .iter()
+            .find(|(i, _)| *i == band)
+            .map(|(_, ht)| *ht)
     }
 
     /// The enabled 2.4 and 5 GHz channel numbers.
