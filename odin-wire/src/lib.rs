@@ -29,6 +29,7 @@ mod mac;
 pub mod fuzzing;
 pub mod ie;
 pub mod ieee80211;
+pub mod llc;
 pub mod radiotap;
 
 pub use error::{Error, Result};
