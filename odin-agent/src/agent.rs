@@ -188,6 +188,8 @@ pub struct AgentCore {
     next_heartbeat: Instant,
     next_stats: Instant,
     counters: AgentCounters,
+    /// Channel utilisation per radio, from its surveys.
+    utilization: survey::Utilization,
 }
 
 fn leave(reason: LeaveReason) -> ProtoLeave {
@@ -224,6 +226,7 @@ impl AgentCore {
             next_heartbeat: Instant::ZERO,
             next_stats: Instant::ZERO,
             counters: AgentCounters::default(),
+            utilization: survey::Utilization::default(),
         }
     }
 
@@ -343,6 +346,9 @@ impl AgentCore {
                 .retain(|_, h| now.saturating_since(h.last_seen) < forget);
             let msg = self.stats(now);
             out.push(AgentOutput::Controller(msg));
+            for radio in &self.radios {
+                out.push(AgentOutput::Radio(radio.index, RadioCmd::Survey));
+            }
         }
     }
 
@@ -372,7 +378,7 @@ impl AgentCore {
                 radio: r.index,
                 channel: r.channel,
                 lvaps: self.lvaps.values().filter(|h| h.radio == r.index).count() as u32,
-                utilization: None,
+                utilization: self.utilization.get(r.index),
             })
             .collect();
         AgentMsg::Stats { clients, radios }
@@ -510,6 +516,7 @@ impl AgentCore {
                 tracing::warn!(radio, %command, %error, "radio command failed");
             }
             RadioEvent::Done { token, failure } => self.confirmed(token, failure, now, out),
+            RadioEvent::Survey { entries } => self.utilization.record(radio, &entries),
         }
     }
 
@@ -1013,5 +1020,8 @@ impl AgentCore {
     }
 }
 
+mod survey;
+#[cfg(test)]
+mod survey_tests;
 #[cfg(test)]
 mod tests;

@@ -99,10 +99,41 @@ pub enum RadioCmd {
         /// Cookie for the status.
         cookie: u64,
     },
-    /// Move the radio to another channel.
+    /// Move the radio to another channel. Only while no LVAP beacons on
+    /// it: the clients of a beaconing LVAP must be told first (a backend
+    /// with LVAPs running refuses, or moves them along where the medium
+    /// allows it); see [`RadioCmd::ChannelSwitch`].
     SetChannel {
         /// The channel.
         channel: u8,
+    },
+    /// Measure the channels (nl80211 GET_SURVEY); answered with
+    /// [`RadioEvent::Survey`].
+    Survey,
+    /// Announce a channel switch on an LVAP's interface and carry it out
+    /// (nl80211 CHANNEL_SWITCH): the interface beacons `beacon_csa`, whose
+    /// Channel Switch Announcement counts down from `count` (the radio
+    /// writes the count into the octets at `csa_counter_offsets` of its
+    /// tail, beacon by beacon), then moves to `channel` after `count`
+    /// beacon intervals and beacons `beacon_after` there. Every interface
+    /// of a one-channel radio must switch with it.
+    ChannelSwitch {
+        /// The interface.
+        bssid: MacAddr,
+        /// The channel to move to.
+        channel: u8,
+        /// Beacon intervals until the switch (0 or 1: at once).
+        count: u8,
+        /// The clients stop transmitting until the switch (the CSA's mode).
+        block_tx: bool,
+        /// The beacon during the announcement: the current one with the
+        /// Channel Switch Announcement element in its tail.
+        beacon_csa: BeaconTemplate,
+        /// Offsets of the count octets in `beacon_csa.tail`, each holding
+        /// `count`.
+        csa_counter_offsets: Vec<u16>,
+        /// The beacon on the new channel.
+        beacon_after: BeaconTemplate,
     },
 }
 
@@ -119,9 +150,10 @@ impl RadioCmd {
             | RadioCmd::SetStationFlags { bssid, .. }
             | RadioCmd::RemoveStation { bssid, .. }
             | RadioCmd::QueryStation { bssid, .. }
-            | RadioCmd::PollClient { bssid, .. } => Some(*bssid),
+            | RadioCmd::PollClient { bssid, .. }
+            | RadioCmd::ChannelSwitch { bssid, .. } => Some(*bssid),
             RadioCmd::Barrier { bssid, .. } => *bssid,
-            RadioCmd::SetChannel { .. } | RadioCmd::EarlyAnswers(_) => None,
+            RadioCmd::SetChannel { .. } | RadioCmd::Survey | RadioCmd::EarlyAnswers(_) => None,
         }
     }
 
@@ -184,6 +216,49 @@ pub struct StationInfo {
     pub tx_bytes: u64,
 }
 
+/// One channel of a survey (nl80211 NL80211_ATTR_SURVEY_INFO). The times
+/// are the radio's cumulative counters, in milliseconds as the kernel
+/// gives them: a utilisation is the difference between two surveys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SurveyEntry {
+    /// The channel's centre frequency, MHz.
+    pub freq: u32,
+    /// Noise floor, dBm.
+    pub noise_dbm: Option<i8>,
+    /// The channel the radio is on.
+    pub in_use: bool,
+    /// Time the radio spent on the channel.
+    pub time: Option<Duration>,
+    /// Time the channel was sensed busy.
+    pub busy: Option<Duration>,
+    /// Time the extension (secondary) channel was sensed busy.
+    pub ext_busy: Option<Duration>,
+    /// Time spent receiving.
+    pub rx: Option<Duration>,
+    /// Time spent transmitting.
+    pub tx: Option<Duration>,
+}
+
+/// A 2.4 or 5 GHz channel's centre frequency, MHz.
+pub fn channel_to_freq(channel: u8) -> Option<u32> {
+    match channel {
+        1..=13 => Some(2407 + 5 * u32::from(channel)),
+        14 => Some(2484),
+        32..=177 => Some(5000 + 5 * u32::from(channel)),
+        _ => None,
+    }
+}
+
+/// The channel number of a 2.4 or 5 GHz frequency.
+pub fn freq_to_channel(freq: u32) -> Option<u8> {
+    match freq {
+        2412..=2472 => Some(((freq - 2407) / 5) as u8),
+        2484 => Some(14),
+        5160..=5885 => Some(((freq - 5000) / 5) as u8),
+        _ => None,
+    }
+}
+
 /// What a radio reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RadioEvent {
@@ -230,6 +305,12 @@ pub enum RadioEvent {
         /// The first failure since the previous barrier for the same
         /// interface: the command and the error, in words.
         failure: Option<String>,
+    },
+    /// The answer to [`RadioCmd::Survey`]: what the radio measured, per
+    /// channel (none when the radio keeps no survey).
+    Survey {
+        /// The channels.
+        entries: Vec<SurveyEntry>,
     },
     /// A command failed; the agent reports it and carries on.
     CommandFailed {

@@ -3,8 +3,8 @@
 //! association responses).
 
 use odin_wire::ie::{
-    ElementRepr, HtCapabilities, HtOperation, RateSet, VhtCapabilities, VhtOperation, Wmm,
-    WmmParameter,
+    ChannelSwitch, ElementRepr, HtCapabilities, HtOperation, RateSet, VhtCapabilities,
+    VhtOperation, Wmm, WmmParameter,
 };
 
 /// 802.11g rates in 500 kb/s units; 1, 2, 5.5 and 11 Mb/s basic (0x80).
@@ -167,6 +167,36 @@ impl BssConfig {
         let mut tail = Vec::with_capacity(96);
         self.tail_elements(&mut tail)?;
         Ok(BeaconTemplate { head, tail })
+    }
+
+    /// The beacon that announces a switch to `new_channel` in `count`
+    /// beacon intervals: this BSS's beacon with a Channel Switch
+    /// Announcement element first in its tail (where the standard's order
+    /// puts it: after the TIM, Country and Power Constraint, before ERP
+    /// and Extended Supported Rates), mode 1 with `block_tx` (the clients
+    /// stop transmitting until the switch). With it, the offsets in the
+    /// tail of the count octets, as nl80211's CHANNEL_SWITCH takes them.
+    pub fn channel_switch_beacon(
+        &self,
+        bssid: MacAddr,
+        new_channel: u8,
+        count: u8,
+        block_tx: bool,
+    ) -> Result<(BeaconTemplate, Vec<u16>)> {
+        let mut beacon = self.beacon(bssid)?;
+        let mut tail = Vec::with_capacity(beacon.tail.len() + 5);
+        ElementRepr::ChannelSwitch(ChannelSwitch {
+            mode: u8::from(block_tx),
+            new_channel,
+            count,
+        })
+        .emit_to_vec(&mut tail)?;
+        // Element ID, length, mode, new channel: the count is the fifth
+        // octet.
+        let offsets = vec![4];
+        tail.extend_from_slice(&beacon.tail);
+        beacon.tail = tail;
+        Ok((beacon, offsets))
     }
 
     /// A probe response from `bssid` to `da`: the beacon's elements without
@@ -332,6 +362,32 @@ mod tests {
         let op = elems.ht_operation.expect("HT operation");
         assert_eq!(op.primary_channel, 6);
         assert_eq!(op.info, [0; 5], "20 MHz, no protection");
+    }
+
+    #[test]
+    fn channel_switch_beacon_announces_in_the_tail() {
+        let bss = BssConfig::new(b"odin", 1);
+        let bssid = MacAddr([2, 0, 0, 0, 0, 1]);
+        let plain = bss.beacon(bssid).unwrap();
+        let (csa, offsets) = bss.channel_switch_beacon(bssid, 6, 5, false).unwrap();
+        assert_eq!(csa.head, plain.head, "the head keeps the old channel");
+        // As hostapd_eid_csa() writes it for `CHAN_SWITCH 5 2437`
+        // (odin-wire's tests have the blocktx one, mode 1).
+        assert_eq!(&csa.tail[..5], &[0x25, 3, 0, 6, 5]);
+        assert_eq!(&csa.tail[5..], &plain.tail[..]);
+        assert_eq!(offsets, [4]);
+        assert_eq!(csa.tail[usize::from(offsets[0])], 5);
+        let elems = odin_wire::ie::ParsedElements::parse(&csa.tail).unwrap();
+        assert_eq!(
+            elems.channel_switch,
+            Some(ChannelSwitch {
+                mode: 0,
+                new_channel: 6,
+                count: 5
+            })
+        );
+        let (blocking, _) = bss.channel_switch_beacon(bssid, 6, 2, true).unwrap();
+        assert_eq!(&blocking.tail[..5], &[0x25, 3, 1, 6, 2]);
     }
 
     #[test]

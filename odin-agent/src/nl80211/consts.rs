@@ -47,11 +47,16 @@ pub const CMD_GET_STATION: u8 = 17;
 pub const CMD_SET_STATION: u8 = 18;
 pub const CMD_NEW_STATION: u8 = 19;
 pub const CMD_DEL_STATION: u8 = 20;
+pub const CMD_GET_SURVEY: u8 = 50;
+pub const CMD_NEW_SURVEY_RESULTS: u8 = 51;
 pub const CMD_REGISTER_FRAME: u8 = 58;
 pub const CMD_FRAME: u8 = 59;
 pub const CMD_FRAME_TX_STATUS: u8 = 60;
 pub const CMD_UNEXPECTED_FRAME: u8 = 83;
 pub const CMD_PROBE_CLIENT: u8 = 84;
+pub const CMD_CH_SWITCH_NOTIFY: u8 = 88;
+pub const CMD_CHANNEL_SWITCH: u8 = 102;
+pub const CMD_CH_SWITCH_STARTED_NOTIFY: u8 = 110;
 
 // nl80211.h: attributes
 pub const ATTR_WIPHY: u16 = 1;
@@ -76,6 +81,7 @@ pub const ATTR_FRAME: u16 = 51;
 pub const ATTR_SSID: u16 = 52;
 pub const ATTR_AUTH_TYPE: u16 = 53;
 pub const ATTR_STA_FLAGS2: u16 = 67;
+pub const ATTR_SURVEY_INFO: u16 = 84;
 pub const ATTR_COOKIE: u16 = 88;
 pub const ATTR_FRAME_MATCH: u16 = 91;
 pub const ATTR_ACK: u16 = 92;
@@ -84,12 +90,20 @@ pub const ATTR_INTERFACE_COMBINATIONS: u16 = 120;
 pub const ATTR_HIDDEN_SSID: u16 = 126;
 pub const ATTR_STA_WME: u16 = 129;
 pub const ATTR_DONT_WAIT_FOR_ACK: u16 = 142;
+pub const ATTR_PROBE_RESP: u16 = 145;
 pub const ATTR_RX_SIGNAL_DBM: u16 = 151;
 pub const ATTR_VHT_CAPABILITY: u16 = 157;
 pub const ATTR_MAC_ADDRS: u16 = 166;
 pub const ATTR_STA_CAPABILITY: u16 = 171;
 pub const ATTR_STA_EXT_CAPABILITY: u16 = 172;
 pub const ATTR_SPLIT_WIPHY_DUMP: u16 = 174;
+pub const ATTR_CH_SWITCH_COUNT: u16 = 183;
+pub const ATTR_CH_SWITCH_BLOCK_TX: u16 = 184;
+pub const ATTR_CSA_IES: u16 = 185;
+/// NL80211_ATTR_CNTDWN_OFFS_BEACON since Linux 5.15.
+pub const ATTR_CSA_C_OFF_BEACON: u16 = 186;
+/// NL80211_ATTR_CNTDWN_OFFS_PRESP since Linux 5.15.
+pub const ATTR_CSA_C_OFF_PRESP: u16 = 187;
 pub const ATTR_SOCKET_OWNER: u16 = 204;
 
 /// enum nl80211_iftype
@@ -121,6 +135,16 @@ pub const STA_INFO_TX_BYTES64: u16 = 24;
 /// enum nl80211_sta_wme_attr
 pub const STA_WME_UAPSD_QUEUES: u16 = 1;
 pub const STA_WME_MAX_SP: u16 = 2;
+
+/// enum nl80211_survey_info
+pub const SURVEY_INFO_FREQUENCY: u16 = 1;
+pub const SURVEY_INFO_NOISE: u16 = 2;
+pub const SURVEY_INFO_IN_USE: u16 = 3;
+pub const SURVEY_INFO_TIME: u16 = 4;
+pub const SURVEY_INFO_TIME_BUSY: u16 = 5;
+pub const SURVEY_INFO_TIME_EXT_BUSY: u16 = 6;
+pub const SURVEY_INFO_TIME_RX: u16 = 7;
+pub const SURVEY_INFO_TIME_TX: u16 = 8;
 
 /// enum nl80211_band_attr
 pub const BAND_ATTR_FREQS: u16 = 1;

@@ -7,6 +7,7 @@
 //! * [`monitor`]: the radio's monitor interface, so that clients without
 //!   an LVAP here are heard, and the rule that reports each frame once.
 //! * [`wiphy`]: the wiphy's capabilities from a split GET_WIPHY dump.
+//! * [`survey`]: the channel survey (GET_SURVEY).
 //! * [`msg`]: netlink messages and attributes as bytes.
 //!
 //! ARCHITECTURE.md ("Decisions") says why netlink-sys and our own message code.
@@ -17,6 +18,7 @@ pub mod monitor;
 pub mod msg;
 pub mod radio;
 pub mod request;
+pub mod survey;
 #[cfg(test)]
 mod tests;
 pub mod wiphy;

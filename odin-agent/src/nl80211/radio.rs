@@ -19,6 +19,7 @@
 //! command socket: if the agent dies, the kernel deletes them.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +35,9 @@ use super::consts::*;
 use super::monitor::{self, Capture, Captured, Responder, SharedResponder};
 use super::msg::{hex, messages, Attrs, NlError, NlMsg, Transaction};
 use super::request::{self, channel_to_freq, freq_to_channel, AP_FRAME_TYPES};
+use super::survey::{mark_in_use, parse_survey_dump};
 use super::wiphy::{parse_interfaces, parse_wiphy_dump, Interface, Wiphy};
+use crate::lvap::BeaconTemplate;
 use crate::radio::{Radio, RadioCmd, RadioEvent, StationInfo};
 
 /// How long an identical group-addressed frame heard on another interface
@@ -94,7 +97,10 @@ enum Control {
 #[derive(Debug)]
 pub struct Nl80211Radio {
     info: RadioInfo,
-    ht: Option<HtCapabilities>,
+    /// The HT capabilities an LVAP advertises, per band (2.4, 5 GHz).
+    ht: [Option<HtCapabilities>; 2],
+    /// The radio's channel (MHz) as the driver last set it.
+    freq: Arc<AtomicU32>,
     cmds: mpsc::UnboundedSender<Control>,
     events: mpsc::UnboundedReceiver<RadioEvent>,
     task: JoinHandle<()>,
@@ -261,10 +267,13 @@ impl Nl80211Radio {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let (frame_tx, frame_rx) = mpsc::unbounded_channel();
+        let shared_freq = Arc::new(AtomicU32::new(freq));
         let driver = Driver {
             family,
             wiphy: wiphy.index,
             freq,
+            shared_freq: Arc::clone(&shared_freq),
+            survey_unsupported: false,
             prefix: config.ifname_prefix.clone(),
             ctrl,
             route,
@@ -280,12 +289,11 @@ impl Nl80211Radio {
             failures: HashMap::new(),
         };
         let task = tokio::spawn(driver.run(cmd_rx, frame_rx, mlme, config.monitor.clone()));
-        let ht = wiphy
-            .ht_for_channel(info.channel)
-            .map(|b| b.ap_capabilities());
+        let ht = [1, 36].map(|c| wiphy.ht_for_channel(c).map(|b| b.ap_capabilities()));
         Ok(Nl80211Radio {
             info,
             ht,
+            freq: shared_freq,
             cmds: cmd_tx,
             events: ev_rx,
             task,
@@ -295,7 +303,8 @@ impl Nl80211Radio {
     /// The HT capabilities an LVAP on this radio's current band advertises
     /// (see [`crate::nl80211::wiphy::BandHt::ap_capabilities`]), if the band has HT.
     pub fn ht_capabilities(&self) -> Option<HtCapabilities> {
-        self.ht
+        let band = usize::from(self.info().channel > 14);
+        self.ht.get(band).copied().flatten()
     }
 
     /// Stops every AP, deletes the interfaces and ends the driver.
@@ -367,7 +376,12 @@ fn radio_info(
 
 impl Radio for Nl80211Radio {
     fn info(&self) -> RadioInfo {
-        self.info.clone()
+        let mut info = self.info.clone();
+        if let Some(channel) = freq_to_channel(self.freq.load(Ordering::Relaxed)) {
+            info.channel = channel;
+            info.band = Band::of_channel(channel);
+        }
+        info
     }
 
     fn execute(&mut self, cmd: RadioCmd) {
@@ -405,7 +419,12 @@ struct Monitor {
 struct Driver {
     family: u16,
     wiphy: u32,
+    /// The radio's channel, MHz: where the next START_AP beacons.
     freq: u32,
+    /// `freq`, for [`Nl80211Radio::info`].
+    shared_freq: Arc<AtomicU32>,
+    /// GET_SURVEY failed with EOPNOTSUPP once: the driver keeps no survey.
+    survey_unsupported: bool,
     prefix: String,
     ctrl: AsyncNl,
     route: AsyncNl,
@@ -729,10 +748,28 @@ impl Driver {
                     Err(e) => Err(e),
                 }
             }
-            RadioCmd::SetChannel { channel } => Err(NlError::local(
-                "set channel",
-                format!("channel {channel}: not supported by the nl80211 backend yet"),
-            )),
+            RadioCmd::SetChannel { channel } => self.set_channel(channel).await,
+            RadioCmd::Survey => self.survey().await,
+            RadioCmd::ChannelSwitch {
+                bssid,
+                channel,
+                count,
+                block_tx,
+                beacon_csa,
+                csa_counter_offsets,
+                beacon_after,
+            } => {
+                self.channel_switch(
+                    bssid,
+                    channel,
+                    count,
+                    block_tx,
+                    &beacon_csa,
+                    &csa_counter_offsets,
+                    &beacon_after,
+                )
+                .await
+            }
         };
         if let Err(e) = result {
             warn!(command = %what, error = %e, "radio command failed");
@@ -777,6 +814,168 @@ impl Driver {
             i.started = true;
             info!(%bssid, ifname = %i.name, ifindex, freq = self.freq, "AP started");
         }
+        Ok(())
+    }
+
+    /// The radio's channel changed (SET_WIPHY, or a channel switch done).
+    fn retuned(&mut self, freq: u32) {
+        self.freq = freq;
+        self.shared_freq.store(freq, Ordering::Relaxed);
+    }
+
+    /// SET_WIPHY: moves the radio while no LVAP beacons on it, through the
+    /// monitor interface (cfg80211 sets a radio's channel this way only
+    /// while monitors alone run on it, else EBUSY). Without a monitor the
+    /// channel is only remembered: the next START_AP names it. With LVAPs
+    /// beaconing it is refused here: their clients must be told with a
+    /// channel switch, whose beacons are the LVAPs' own
+    /// ([`RadioCmd::ChannelSwitch`]).
+    async fn set_channel(&mut self, channel: u8) -> Result<(), NlError> {
+        let command = "SET_WIPHY (channel)";
+        let freq = channel_to_freq(channel)
+            .ok_or_else(|| NlError::local(command, format!("no channel {channel}")))?;
+        let beaconing: Vec<&str> = self
+            .ifaces
+            .values()
+            .filter(|i| i.started)
+            .map(|i| i.name.as_str())
+            .collect();
+        if !beaconing.is_empty() {
+            return Err(NlError::local(
+                command,
+                format!(
+                    "channel {channel}: the radio has {} LVAP(s) beaconing on {} MHz ({}); \
+                     their clients must follow a channel switch (CHANNEL_SWITCH per LVAP, \
+                     RadioCmd::ChannelSwitch)",
+                    beaconing.len(),
+                    self.freq,
+                    beaconing.join(", ")
+                ),
+            ));
+        }
+        match &self.monitor {
+            Some(m) => {
+                self.ctrl
+                    .request(
+                        &request::set_wiphy_channel(self.family, m.ifindex, freq),
+                        false,
+                    )
+                    .await?;
+                info!(channel, freq, via = %m.name, "radio channel set (SET_WIPHY)");
+            }
+            None => info!(
+                channel,
+                freq, "radio channel set for the next START_AP (no monitor)"
+            ),
+        }
+        self.retuned(freq);
+        Ok(())
+    }
+
+    /// GET_SURVEY on the monitor (or any AP interface: the survey is the
+    /// radio's), answered with [`RadioEvent::Survey`]. The entry of the
+    /// radio's channel is marked in use when the driver marks none
+    /// ([`mark_in_use`]). Without an interface to ask, or after the driver
+    /// said EOPNOTSUPP once, the answer is an empty survey.
+    async fn survey(&mut self) -> Result<(), NlError> {
+        if self.survey_unsupported {
+            self.emit(RadioEvent::Survey {
+                entries: Vec::new(),
+            });
+            return Ok(());
+        }
+        let ifindex = self
+            .monitor
+            .as_ref()
+            .map(|m| m.ifindex)
+            .or_else(|| self.ifaces.values().map(|i| i.ifindex).min());
+        let Some(ifindex) = ifindex else {
+            // No monitor (it failed to open) and no LVAP: nothing to name
+            // the radio by. Not worth a failure every stats interval.
+            debug!("survey: no interface on the radio to ask");
+            self.emit(RadioEvent::Survey {
+                entries: Vec::new(),
+            });
+            return Ok(());
+        };
+        let replies = match self
+            .ctrl
+            .request(&request::get_survey(self.family, ifindex), true)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if e.errno == 95 => {
+                // EOPNOTSUPP: said once, then empty surveys.
+                self.survey_unsupported = true;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut entries = parse_survey_dump(&replies);
+        if mark_in_use(&mut entries, self.freq) {
+            trace!(
+                freq = self.freq,
+                "survey: the radio's channel marked in use"
+            );
+        }
+        debug!(?entries, "survey");
+        self.emit(RadioEvent::Survey { entries });
+        Ok(())
+    }
+
+    /// CHANNEL_SWITCH on `bssid`'s interface. The kernel reports the
+    /// switch's start and end on the mlme group ([`Driver::mlme_event`]);
+    /// the radio's channel changes at the end.
+    #[allow(clippy::too_many_arguments)]
+    async fn channel_switch(
+        &mut self,
+        bssid: MacAddr,
+        channel: u8,
+        count: u8,
+        block_tx: bool,
+        beacon_csa: &BeaconTemplate,
+        offsets: &[u16],
+        beacon_after: &BeaconTemplate,
+    ) -> Result<(), NlError> {
+        let command = "CHANNEL_SWITCH";
+        let ifindex = self.iface(bssid, command)?;
+        let freq = channel_to_freq(channel)
+            .ok_or_else(|| NlError::local(command, format!("no channel {channel}")))?;
+        // cfg80211 checks the same and answers EINVAL; say which.
+        if offsets.is_empty() {
+            return Err(NlError::local(command, "no CSA counter offset"));
+        }
+        if let Some(bad) = offsets
+            .iter()
+            .find(|&&o| beacon_csa.tail.get(usize::from(o)) != Some(&count))
+        {
+            return Err(NlError::local(
+                command,
+                format!("CSA counter offset {bad} does not hold the count {count} in the tail"),
+            ));
+        }
+        let msg = request::channel_switch(
+            self.family,
+            &request::ChannelSwitch {
+                ifindex,
+                freq,
+                ht20: has_element(&beacon_after.tail, 61),
+                count,
+                block_tx,
+                beacon_after: request::Beacon {
+                    head: &beacon_after.head,
+                    tail: &beacon_after.tail,
+                },
+                beacon_csa: request::Beacon {
+                    head: &beacon_csa.head,
+                    tail: &beacon_csa.tail,
+                },
+                counter_offsets_beacon: offsets,
+                probe_resp: None,
+            },
+        );
+        self.ctrl.request(&msg, false).await?;
+        info!(%bssid, ifindex, from = self.freq, to = freq, count, block_tx, "channel switch announced");
         Ok(())
     }
 
@@ -991,6 +1190,27 @@ impl Driver {
                         });
                     }
                 }
+                CMD_CH_SWITCH_STARTED_NOTIFY | CMD_CH_SWITCH_NOTIFY => {
+                    let ifindex = attrs.u32(ATTR_IFINDEX);
+                    let Some((bssid, name)) = self
+                        .ifaces
+                        .iter()
+                        .find(|(_, i)| Some(i.ifindex) == ifindex)
+                        .map(|(b, i)| (*b, i.name.clone()))
+                    else {
+                        continue;
+                    };
+                    let freq = attrs.u32(ATTR_WIPHY_FREQ);
+                    let count = attrs.u32(ATTR_CH_SWITCH_COUNT);
+                    if cmd == CMD_CH_SWITCH_STARTED_NOTIFY {
+                        info!(%bssid, ifname = %name, ?freq, ?count, "channel switch started (kernel)");
+                    } else {
+                        info!(%bssid, ifname = %name, ?freq, "channel switch done (kernel)");
+                        if let Some(freq) = freq {
+                            self.retuned(freq);
+                        }
+                    }
+                }
                 CMD_UNEXPECTED_FRAME => {
                     let ifindex = attrs.u32(ATTR_IFINDEX);
                     let sta = attrs.get(ATTR_MAC).and_then(MacAddr::from_bytes);
@@ -1130,7 +1350,14 @@ fn describe(cmd: &RadioCmd) -> String {
         RadioCmd::RemoveStation { bssid, sta } => format!("DEL_STATION {sta} on {bssid}"),
         RadioCmd::QueryStation { bssid, sta } => format!("GET_STATION {sta} on {bssid}"),
         RadioCmd::PollClient { bssid, sta, .. } => format!("PROBE_CLIENT {sta} on {bssid}"),
-        RadioCmd::SetChannel { channel } => format!("set channel {channel}"),
+        RadioCmd::SetChannel { channel } => format!("SET_WIPHY channel {channel}"),
+        RadioCmd::Survey => "GET_SURVEY".to_owned(),
+        RadioCmd::ChannelSwitch {
+            bssid,
+            channel,
+            count,
+            ..
+        } => format!("CHANNEL_SWITCH {bssid} to channel {channel} in {count} beacons"),
     }
 }
 

@@ -8,6 +8,8 @@ use odin_wire::MacAddr;
 use super::consts::*;
 use super::msg::NlMsg;
 
+pub use crate::radio::{channel_to_freq, freq_to_channel};
+
 /// Frame types an AP interface registers for: (re)association request,
 /// probe request, disassociation, authentication, deauthentication, action
 /// (management type 0, subtype in bits 4-7 of the frame control).
@@ -73,6 +75,100 @@ pub fn set_monitor_channel(family: u16, ifindex: u32, freq: u32) -> NlMsg {
     m.u32(ATTR_IFINDEX, ifindex)
         .u32(ATTR_WIPHY_FREQ, freq)
         .u32(ATTR_WIPHY_CHANNEL_TYPE, CHAN_NO_HT);
+    m
+}
+
+/// SET_WIPHY: the radio's channel (20 MHz, no HT), named through one of
+/// its interfaces. cfg80211 takes it only while no interface but monitors
+/// runs on the radio (else EBUSY): with LVAPs beaconing, see
+/// [`channel_switch`].
+pub fn set_wiphy_channel(family: u16, ifindex: u32, freq: u32) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_SET_WIPHY, "SET_WIPHY (channel)");
+    m.u32(ATTR_IFINDEX, ifindex)
+        .u32(ATTR_WIPHY_FREQ, freq)
+        .u32(ATTR_WIPHY_CHANNEL_TYPE, CHAN_NO_HT);
+    m
+}
+
+/// GET_SURVEY, a dump: one NEW_SURVEY_RESULTS per channel the driver
+/// measured, answered for the radio of interface `ifindex`.
+pub fn get_survey(family: u16, ifindex: u32) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_GET_SURVEY, "GET_SURVEY");
+    m.u32(ATTR_IFINDEX, ifindex);
+    m
+}
+
+/// A beacon as START_AP and CHANNEL_SWITCH take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Beacon<'a> {
+    /// Header through the DS parameter set.
+    pub head: &'a [u8],
+    /// Elements after the TIM.
+    pub tail: &'a [u8],
+}
+
+/// What CHANNEL_SWITCH needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSwitch<'a> {
+    /// The AP interface.
+    pub ifindex: u32,
+    /// The new channel's centre frequency, MHz.
+    pub freq: u32,
+    /// 20 MHz HT on the new channel (else no HT), as START_AP says it.
+    pub ht20: bool,
+    /// Beacon intervals until the switch.
+    pub count: u8,
+    /// The clients stop transmitting until the switch.
+    pub block_tx: bool,
+    /// The beacon on the new channel.
+    pub beacon_after: Beacon<'a>,
+    /// The beacon during the announcement (with the Channel Switch
+    /// Announcement element).
+    pub beacon_csa: Beacon<'a>,
+    /// Offsets of the announcement's count octets in `beacon_csa.tail`.
+    pub counter_offsets_beacon: &'a [u16],
+    /// For a driver that answers probes itself (probe response offload):
+    /// the probe response during the announcement and the offsets of its
+    /// count octets. `None` when user space answers probes, as ours does.
+    pub probe_resp: Option<(&'a [u8], &'a [u16])>,
+}
+
+/// u16 values as the kernel reads an array attribute: native byte order.
+fn u16_array(values: &[u16]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_ne_bytes()).collect()
+}
+
+/// CHANNEL_SWITCH on an AP interface, as hostapd 2.10 sends it: the count,
+/// the new channel (WIPHY_FREQ and the channel type, as START_AP), the
+/// beacon after the switch at the top level, and in the nested CSA_IES
+/// the beacon during the announcement with the offsets of its counters
+/// (cfg80211 reads CSA_C_OFF_BEACON and CSA_C_OFF_PRESP inside CSA_IES,
+/// and refuses offsets past the tail or not holding `count`).
+pub fn channel_switch(family: u16, p: &ChannelSwitch<'_>) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_CHANNEL_SWITCH, "CHANNEL_SWITCH");
+    m.u32(ATTR_IFINDEX, p.ifindex)
+        .u32(ATTR_CH_SWITCH_COUNT, u32::from(p.count))
+        .u32(ATTR_WIPHY_FREQ, p.freq)
+        .u32(
+            ATTR_WIPHY_CHANNEL_TYPE,
+            if p.ht20 { CHAN_HT20 } else { CHAN_NO_HT },
+        );
+    if p.block_tx {
+        m.flag(ATTR_CH_SWITCH_BLOCK_TX);
+    }
+    m.put(ATTR_BEACON_HEAD, p.beacon_after.head)
+        .put(ATTR_BEACON_TAIL, p.beacon_after.tail);
+    m.nest(ATTR_CSA_IES, |n| {
+        n.put(ATTR_BEACON_HEAD, p.beacon_csa.head)
+            .put(ATTR_BEACON_TAIL, p.beacon_csa.tail);
+        if let Some((presp, _)) = p.probe_resp {
+            n.put(ATTR_PROBE_RESP, presp);
+        }
+        n.put(ATTR_CSA_C_OFF_BEACON, &u16_array(p.counter_offsets_beacon));
+        if let Some((_, offsets)) = p.probe_resp {
+            n.put(ATTR_CSA_C_OFF_PRESP, &u16_array(offsets));
+        }
+    });
     m
 }
 
@@ -310,24 +406,4 @@ pub fn link_set_master(ifindex: u32, master: u32) -> NlMsg {
     );
     m.put(IFLA_MASTER, &master.to_ne_bytes());
     m
-}
-
-/// A channel's centre frequency in MHz (2.4 and 5 GHz numbering).
-pub fn channel_to_freq(channel: u8) -> Option<u32> {
-    match channel {
-        1..=13 => Some(2407 + 5 * u32::from(channel)),
-        14 => Some(2484),
-        32..=177 => Some(5000 + 5 * u32::from(channel)),
-        _ => None,
-    }
-}
-
-/// The channel number of a 2.4 or 5 GHz frequency.
-pub fn freq_to_channel(freq: u32) -> Option<u8> {
-    match freq {
-        2412..=2472 => Some(((freq - 2407) / 5) as u8),
-        2484 => Some(14),
-        5160..=5885 => Some(((freq - 5000) / 5) as u8),
-        _ => None,
-    }
 }

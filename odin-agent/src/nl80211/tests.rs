@@ -1,5 +1,6 @@
 //! Requests and answers checked against what the kernel sent and accepted
-//! in the hwsim VM (testdata/hwsim-6.1.txt says how it was captured).
+//! in the hwsim VM (testdata/hwsim-6.1.txt and hwsim-6.1-channel.txt say
+//! how they were captured).
 
 use odin_proto::{StationFlags, StationState, WmmStation};
 use odin_wire::MacAddr;
@@ -8,10 +9,13 @@ use super::consts::*;
 use super::msg::{messages, parse_error, Transaction};
 use super::radio::{parse_family, parse_station_info};
 use super::request::{self, StartAp};
+use super::survey::{mark_in_use, parse_survey_dump};
 use super::wiphy::{parse_interfaces, parse_wiphy_dump};
 use crate::lvap::BssConfig;
+use crate::radio::SurveyEntry;
 
 const CAPTURE: &str = include_str!("testdata/hwsim-6.1.txt");
+const CHANNEL_CAPTURE: &str = include_str!("testdata/hwsim-6.1-channel.txt");
 const FAMILY: u16 = 32;
 const IFINDEX: u32 = 6;
 const BSSID: MacAddr = MacAddr([0x02, 0x0d, 0x1e, 0, 0, 0x01]);
@@ -26,7 +30,11 @@ fn hex(s: &str) -> Vec<u8> {
 
 /// The captured datagrams in one direction for one command.
 fn captured(direction: &str, command: &str) -> Vec<Vec<u8>> {
-    CAPTURE
+    captured_in(CAPTURE, direction, command)
+}
+
+fn captured_in(capture: &str, direction: &str, command: &str) -> Vec<Vec<u8>> {
+    capture
         .lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
@@ -303,4 +311,227 @@ fn transmit_status_matches_the_frame_cookie() {
         })
         .unwrap();
     assert_eq!(status, (Some(cookie), true, Some(IFINDEX)));
+}
+
+// ---- channel: SET_WIPHY, GET_SURVEY, CHANNEL_SWITCH ----------------------
+
+/// The answer to a request of the channel capture.
+fn channel_answer(command: &'static str, seq: u32, dump: bool) -> Vec<Vec<u8>> {
+    let mut t = Transaction::new(seq, dump, command);
+    for d in captured_in(CHANNEL_CAPTURE, "recv", command) {
+        if let Some(r) = t.feed(&d) {
+            return r.unwrap();
+        }
+    }
+    panic!("no complete answer to {command}");
+}
+
+fn channel_sent(command: &str) -> Vec<u8> {
+    let mut sent = captured_in(CHANNEL_CAPTURE, "send", command);
+    assert_eq!(sent.len(), 1, "{command}");
+    sent.remove(0)
+}
+
+#[test]
+fn set_wiphy_channel_through_the_monitor() {
+    // SET_WIPHY, ifindex 6 (odinmon0), WIPHY_FREQ 2437, channel type no HT.
+    let mut want = Vec::new();
+    want.extend_from_slice(&44u32.to_ne_bytes());
+    want.extend_from_slice(&FAMILY.to_ne_bytes());
+    want.extend_from_slice(&ACK.to_ne_bytes());
+    want.extend_from_slice(&3u32.to_ne_bytes());
+    want.extend_from_slice(&0u32.to_ne_bytes());
+    want.extend_from_slice(&[CMD_SET_WIPHY, 1, 0, 0]);
+    for (ty, v) in [
+        (ATTR_IFINDEX, 6u32),
+        (ATTR_WIPHY_FREQ, 2437),
+        (ATTR_WIPHY_CHANNEL_TYPE, 0),
+    ] {
+        want.extend_from_slice(&8u16.to_ne_bytes());
+        want.extend_from_slice(&ty.to_ne_bytes());
+        want.extend_from_slice(&v.to_ne_bytes());
+    }
+    let msg = request::set_wiphy_channel(FAMILY, 6, 2437);
+    assert_eq!(msg.name, "SET_WIPHY (channel)");
+    assert_eq!(msg.finish(ACK, 3), want);
+    assert_eq!(channel_sent("SET_WIPHY"), want);
+    // Acknowledged.
+    assert!(channel_answer("SET_WIPHY", 3, false).is_empty());
+}
+
+#[test]
+fn survey_of_a_hwsim_radio() {
+    // A dump on the monitor's ifindex.
+    let sent = channel_sent("GET_SURVEY");
+    assert_eq!(
+        sent,
+        request::get_survey(FAMILY, 6).finish(NLM_F_REQUEST | NLM_F_DUMP, 6)
+    );
+    assert_eq!(
+        sent,
+        hex("1c000000200001030600000000000000320100000800030006000000")
+    );
+    // mac80211_hwsim's survey: the channels it scanned, noise -92 dBm,
+    // busy an eighth of the dwell, no in-use flag.
+    let mut entries = parse_survey_dump(&channel_answer("GET_SURVEY", 6, true));
+    let ms = |n| Some(std::time::Duration::from_millis(n));
+    let entry = |freq, time, busy| SurveyEntry {
+        freq,
+        noise_dbm: Some(-92),
+        in_use: false,
+        time: ms(time),
+        busy: ms(busy),
+        ..SurveyEntry::default()
+    };
+    assert_eq!(
+        entries,
+        [entry(2412, 64, 8), entry(2437, 64, 8), entry(2462, 80, 10)]
+    );
+    // The driver marks the radio's channel (2437 then) in use.
+    assert!(mark_in_use(&mut entries, 2437));
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.in_use)
+            .map(|e| e.freq)
+            .collect::<Vec<_>>(),
+        [2437]
+    );
+}
+
+#[test]
+fn channel_switch_as_the_kernel_took_it() {
+    // The probe's LVAP on channel 6 moved to 11 in 5 beacons.
+    let bss = BssConfig::new(b"odin", 6);
+    let (csa, offsets) = bss.channel_switch_beacon(BSSID, 11, 5, false).unwrap();
+    let after = BssConfig { channel: 11, ..bss }.beacon(BSSID).unwrap();
+    let msg = request::channel_switch(
+        FAMILY,
+        &request::ChannelSwitch {
+            ifindex: 7,
+            freq: 2462,
+            ht20: false,
+            count: 5,
+            block_tx: false,
+            beacon_after: request::Beacon {
+                head: &after.head,
+                tail: &after.tail,
+            },
+            beacon_csa: request::Beacon {
+                head: &csa.head,
+                tail: &csa.tail,
+            },
+            counter_offsets_beacon: &offsets,
+            probe_resp: None,
+        },
+    );
+    assert_eq!(channel_sent("CHANNEL_SWITCH"), msg.finish(ACK, 20));
+    assert!(channel_answer("CHANNEL_SWITCH", 20, false).is_empty());
+
+    // The kernel's notifications on the mlme group: started (with the
+    // count), then done, both naming ifindex 7 and 2462 MHz.
+    type Notify = (u8, Option<u32>, Option<u32>, Option<u32>);
+    let events: Vec<Notify> = captured_in(CHANNEL_CAPTURE, "recv", "MLME")
+        .iter()
+        .map(|d| {
+            let m = messages(d).next().unwrap();
+            assert_eq!(m.ty, FAMILY);
+            let (cmd, attrs) = m.genl().unwrap();
+            (
+                cmd,
+                attrs.u32(ATTR_IFINDEX),
+                attrs.u32(ATTR_WIPHY_FREQ),
+                attrs.u32(ATTR_CH_SWITCH_COUNT),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (CMD_CH_SWITCH_STARTED_NOTIFY, Some(7), Some(2462), Some(5)),
+            (CMD_CH_SWITCH_NOTIFY, Some(7), Some(2462), None),
+        ]
+    );
+}
+
+#[test]
+fn channel_switch_layout_byte_by_byte() {
+    // Tiny beacons so that every byte can be written out: the attributes
+    // in hostapd's order, the counter offsets inside CSA_IES, the probe
+    // response and its offsets only with a probe response.
+    let p = request::ChannelSwitch {
+        ifindex: 7,
+        freq: 2437,
+        ht20: true,
+        count: 3,
+        block_tx: true,
+        beacon_after: request::Beacon {
+            head: &[0xa1],
+            tail: &[0xa2, 0xa3],
+        },
+        beacon_csa: request::Beacon {
+            head: &[0xc1],
+            tail: &[0x25, 3, 1, 6, 3],
+        },
+        counter_offsets_beacon: &[4],
+        probe_resp: Some((&[0x50, 0, 3], &[2, 0x0102])),
+    };
+    let msg = request::channel_switch(FAMILY, &p);
+    assert_eq!(msg.name, "CHANNEL_SWITCH");
+    let u32a =
+        |ty: u16, v: u32| [&8u16.to_ne_bytes()[..], &ty.to_ne_bytes(), &v.to_ne_bytes()].concat();
+    let raw = |ty: u16, data: &[u8]| {
+        let mut a = [
+            &((4 + data.len()) as u16).to_ne_bytes()[..],
+            &ty.to_ne_bytes(),
+            data,
+        ]
+        .concat();
+        a.resize((a.len() + 3) & !3, 0);
+        a
+    };
+    let nest = [
+        raw(ATTR_BEACON_HEAD, &[0xc1]),
+        raw(ATTR_BEACON_TAIL, &[0x25, 3, 1, 6, 3]),
+        raw(ATTR_PROBE_RESP, &[0x50, 0, 3]),
+        raw(ATTR_CSA_C_OFF_BEACON, &4u16.to_ne_bytes()),
+        raw(
+            ATTR_CSA_C_OFF_PRESP,
+            &[2u16.to_ne_bytes(), 0x0102u16.to_ne_bytes()].concat(),
+        ),
+    ]
+    .concat();
+    let attrs = [
+        u32a(ATTR_IFINDEX, 7),
+        u32a(ATTR_CH_SWITCH_COUNT, 3),
+        u32a(ATTR_WIPHY_FREQ, 2437),
+        u32a(ATTR_WIPHY_CHANNEL_TYPE, CHAN_HT20),
+        raw(ATTR_CH_SWITCH_BLOCK_TX, &[]),
+        raw(ATTR_BEACON_HEAD, &[0xa1]),
+        raw(ATTR_BEACON_TAIL, &[0xa2, 0xa3]),
+        raw(ATTR_CSA_IES | NLA_F_NESTED, &nest),
+    ]
+    .concat();
+    assert_eq!(msg.genl_attrs(), &attrs[..]);
+    assert_eq!(u16::from_ne_bytes([attrs[2], attrs[3]]), 3, "IFINDEX first");
+
+    // Without a probe response (ours): neither it nor its offsets; no
+    // BLOCK_TX flag unless asked for.
+    let msg = request::channel_switch(
+        FAMILY,
+        &request::ChannelSwitch {
+            probe_resp: None,
+            block_tx: false,
+            ..p
+        },
+    );
+    let attrs = super::msg::Attrs(msg.genl_attrs());
+    assert!(!attrs.has(ATTR_CH_SWITCH_BLOCK_TX));
+    let csa = attrs.nested(ATTR_CSA_IES).unwrap();
+    assert_eq!(
+        csa.get(ATTR_CSA_C_OFF_BEACON),
+        Some(&4u16.to_ne_bytes()[..])
+    );
+    assert!(!csa.has(ATTR_PROBE_RESP) && !csa.has(ATTR_CSA_C_OFF_PRESP));
+    assert_eq!(attrs.get(ATTR_BEACON_TAIL), Some(&[0xa2, 0xa3][..]));
 }

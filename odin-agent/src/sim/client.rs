@@ -6,14 +6,17 @@
 //! wins, open-system authentication and association with 200 ms timeouts
 //! and three tries each, then a data frame every `traffic_interval`; the
 //! link is lost after `beacon_loss` without a beacon of its BSS, or on a
-//! deauthentication or disassociation from it, and then it scans again.
+//! deauthentication or disassociation from it, and then it scans again. It
+//! follows a Channel Switch Announcement in its BSS's beacons, as mac80211
+//! does: it moves when it hears the beacon that counts 1 (the AP's last on
+//! the old channel), or at the time that beacon was due if it missed it.
 //! The medium feeds it received frames, the acknowledgement of each frame
 //! it sent and ticks at [`SimClient::poll_at`]; it never reads a clock.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use odin_wire::ie::{ElementRepr, ParsedElements, Rates, Wmm};
+use odin_wire::ie::{ElementId, ElementRepr, Elements, ParsedElements, Rates, Wmm};
 use odin_wire::ieee80211::{
     capability, AssocReqRepr, AuthAlgorithm, AuthRepr, Frame, FrameControl, FrameType, MgmtBody,
     MgmtHeader, MgmtRepr, MgmtSubtype, ProbeReqRepr, ReasonCode, SeqCtrl, StatusCode,
@@ -182,6 +185,13 @@ pub enum ClientEvent {
         /// Why.
         reason: DisconnectReason,
     },
+    /// Followed its BSS's channel switch announcement.
+    ChannelSwitched {
+        /// The BSS.
+        bssid: MacAddr,
+        /// The new channel.
+        channel: u8,
+    },
 }
 
 /// One log line.
@@ -253,6 +263,8 @@ pub struct SimClient {
     data_seq: u64,
     log: VecDeque<LogEntry>,
     counters: ClientCounters,
+    /// A channel switch its BSS announced: when, which BSS, to where.
+    switch: Option<(Instant, MacAddr, u8)>,
 }
 
 impl SimClient {
@@ -275,6 +287,7 @@ impl SimClient {
             data_seq: 0,
             log: VecDeque::new(),
             counters: ClientCounters::default(),
+            switch: None,
         };
         client.start_scan(now, out);
         client
@@ -351,6 +364,14 @@ impl SimClient {
 
     /// The next time [`ClientInput::Tick`] has something to do.
     pub fn poll_at(&self) -> Option<Instant> {
+        let state = self.state_poll_at();
+        match self.switch {
+            Some((at, _, _)) => Some(state.map_or(at, |s| s.min(at))),
+            None => state,
+        }
+    }
+
+    fn state_poll_at(&self) -> Option<Instant> {
         Some(match self.state {
             State::Scanning { until, .. } => until,
             State::WaitScan { at } => at,
@@ -423,6 +444,7 @@ impl SimClient {
     }
 
     fn start_scan(&mut self, now: Instant, out: &mut Vec<Transmit>) {
+        self.switch = None;
         self.counters.scans += 1;
         self.record(now, ClientEvent::ScanStarted);
         let mut elements = Vec::with_capacity(32);
@@ -541,7 +563,44 @@ impl SimClient {
         self.start_scan(now, out);
     }
 
+    /// A beacon of its BSS announced a channel switch in `count` beacon
+    /// intervals of `interval`.
+    fn switch_announced(
+        &mut self,
+        bssid: MacAddr,
+        to: u8,
+        count: u8,
+        interval: Duration,
+        now: Instant,
+    ) {
+        if to == self.channel {
+            return;
+        }
+        // The AP moves right after the beacon that counts 1.
+        let at = now + interval * u32::from(count.saturating_sub(1));
+        self.switch = Some((at, bssid, to));
+        if count <= 1 {
+            self.follow_switch(now);
+        }
+    }
+
+    /// Moves to the announced channel once it is time.
+    fn follow_switch(&mut self, now: Instant) {
+        let Some((at, bssid, channel)) = self.switch else {
+            return;
+        };
+        if now < at {
+            return;
+        }
+        self.switch = None;
+        if self.bssid() == Some(bssid) {
+            self.channel = channel;
+            self.record(now, ClientEvent::ChannelSwitched { bssid, channel });
+        }
+    }
+
     fn tick(&mut self, now: Instant, out: &mut Vec<Transmit>) {
+        self.follow_switch(now);
         match self.state {
             State::Scanning { until, best } if now >= until => match best {
                 Some((bssid, signal)) => {
@@ -645,6 +704,9 @@ impl SimClient {
                 if sa == bssid {
                     *last_beacon = now;
                     self.counters.beacons += 1;
+                    if let Some((to, count, interval)) = channel_switch(bytes) {
+                        self.switch_announced(bssid, to, count, interval, now);
+                    }
                 }
             }
             return;
@@ -723,6 +785,24 @@ impl SimClient {
             _ => {}
         }
     }
+}
+
+/// The Channel Switch Announcement of a beacon, if it has one: the new
+/// channel, the count and the beacon interval.
+fn channel_switch(beacon: &[u8]) -> Option<(u8, u8, Duration)> {
+    // MAC header (24), timestamp (8), beacon interval (2), capability (2).
+    let interval = u16::from_le_bytes(*beacon.get(32..34)?.first_chunk::<2>()?);
+    let element = Elements::new(beacon.get(36..)?)
+        .map_while(Result::ok)
+        .find(|e| e.id() == ElementId::ChannelSwitch)?;
+    let ElementRepr::ChannelSwitch(csa) = ElementRepr::parse(element).ok()? else {
+        return None;
+    };
+    Some((
+        csa.new_channel,
+        csa.count,
+        Duration::from_micros(u64::from(interval) * 1024),
+    ))
 }
 
 #[cfg(test)]

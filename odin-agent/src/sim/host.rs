@@ -200,8 +200,8 @@ impl LvapHost {
                 }
             }
             RadioEvent::CommandFailed { command, error } => self.failures.push((command, error)),
-            // The host issues no barriers.
-            RadioEvent::Done { .. } => {}
+            // The host issues no barriers and asks for no surveys.
+            RadioEvent::Done { .. } | RadioEvent::Survey { .. } => {}
         }
     }
 

@@ -19,7 +19,7 @@ use super::client::{
 use super::propagation::{Grid, LossModel, PathLoss, Position, SimRng};
 use super::radio::SimRadio;
 use crate::lvap::{BeaconTemplate, EarlyAnswers};
-use crate::radio::{RadioCmd, RadioEvent, StationInfo};
+use crate::radio::{channel_to_freq, RadioCmd, RadioEvent, StationInfo, SurveyEntry};
 use crate::time::Instant;
 
 /// How the medium behaves.
@@ -199,6 +199,24 @@ struct Iface {
     /// Tells this interface's beacon jobs from an earlier one's.
     generation: u64,
     stations: BTreeMap<MacAddr, SimStation>,
+    /// A channel switch being announced (`beacon` is then the
+    /// announcement's).
+    csa: Option<Csa>,
+}
+
+/// A channel switch an interface announces in its beacons.
+#[derive(Debug)]
+struct Csa {
+    /// The count of the last beacon sent (the command's count before the
+    /// first): as mac80211 does, each beacon carries one less, and the
+    /// switch follows the beacon that carried 1.
+    count: u8,
+    /// Where the count goes in the tail of the announcement's beacon.
+    offsets: Vec<u16>,
+    /// The new channel.
+    channel: u8,
+    /// The beacon on the new channel.
+    after: BeaconTemplate,
 }
 
 impl Iface {
@@ -233,6 +251,9 @@ struct RadioState {
     /// False once its [`SimRadio`] is dropped (the access point lost
     /// power): no interfaces, hears nothing, commands are ignored.
     powered: bool,
+    /// When it was tuned to its channel, and that channel's busy time
+    /// then: its survey counts from there.
+    tuned: (Instant, Duration),
 }
 
 #[derive(Debug)]
@@ -324,6 +345,10 @@ pub(crate) struct World {
     /// The interface of the command being executed (where its failure
     /// is recorded for the next barrier).
     executing: Option<MacAddr>,
+    /// Time each channel carried a transmission (`airtime` per
+    /// transmission, retransmissions included), by channel number: what a
+    /// radio's survey reports as busy.
+    busy: Vec<Duration>,
 }
 
 impl World {
@@ -348,6 +373,7 @@ impl World {
             serving: HashMap::new(),
             stats: MediumStats::default(),
             executing: None,
+            busy: vec![Duration::ZERO; 256],
         }
     }
 
@@ -576,6 +602,7 @@ impl World {
         let mut acked = false;
         for _ in 0..attempts {
             self.stats.transmissions += 1;
+            self.on_air(channel);
             for (i, &(radio, _, p)) in candidates.iter().enumerate() {
                 if heard.get(i).copied().unwrap_or(true) || !self.rng.chance(p) {
                     continue;
@@ -732,6 +759,7 @@ impl World {
             max_lvaps: config.max_lvaps,
         };
         self.grid.insert(id, info.channel, config.position);
+        let tuned = (self.now(), self.busy_on(info.channel));
         self.radios.push(RadioState {
             info,
             pos: config.position,
@@ -740,6 +768,7 @@ impl World {
             failures: BTreeMap::new(),
             events: tx,
             powered: true,
+            tuned,
         });
         (id, rx)
     }
@@ -763,6 +792,58 @@ impl World {
                 self.refresh_serving(radio, bssid, *sta);
             }
         }
+    }
+
+    /// One transmission occupies `channel` for the airtime.
+    fn on_air(&mut self, channel: u8) {
+        let airtime = self.config.airtime;
+        if let Some(b) = self.busy.get_mut(usize::from(channel)) {
+            *b += airtime;
+        }
+    }
+
+    fn busy_on(&self, channel: u8) -> Duration {
+        self.busy
+            .get(usize::from(channel))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Tunes a radio (and so all its interfaces) to `channel`; its survey
+    /// counts from now.
+    fn retune(&mut self, radio: u32, channel: u8, now: Instant) {
+        let busy = self.busy_on(channel);
+        let Some(r) = self.radios.get_mut(radio as usize) else {
+            return;
+        };
+        let (old, pos) = (r.info.channel, r.pos);
+        r.info.channel = channel;
+        r.info.band = Band::of_channel(channel);
+        r.tuned = (now, busy);
+        self.grid.remove(radio, old, pos);
+        self.grid.insert(radio, channel, pos);
+    }
+
+    /// The survey of a radio: its channel only, in use, with the time
+    /// since it was tuned there and the time the medium's transmissions
+    /// occupied that channel since (anyone's, wherever they stand: the
+    /// medium keeps one busy counter per channel). No noise floor.
+    fn survey(&self, radio: u32, now: Instant) -> Vec<SurveyEntry> {
+        let Some(r) = self.radios.get(radio as usize) else {
+            return Vec::new();
+        };
+        let Some(freq) = channel_to_freq(r.info.channel) else {
+            return Vec::new();
+        };
+        let (since, busy_then) = r.tuned;
+        vec![SurveyEntry {
+            freq,
+            noise_dbm: None,
+            in_use: true,
+            time: Some(now.saturating_since(since)),
+            busy: Some(self.busy_on(r.info.channel).saturating_sub(busy_then)),
+            ..SurveyEntry::default()
+        }]
     }
 
     fn send_event(&mut self, radio: u32, event: RadioEvent) {
@@ -800,11 +881,32 @@ impl World {
             return;
         }
         let interval = tu(iface.beacon_interval);
+        let channel = r.info.channel;
+        // A channel switch announced: this beacon carries one less.
+        let mut switch = None;
+        if let Some(csa) = iface.csa.as_mut() {
+            csa.count = csa.count.saturating_sub(1);
+            for &o in &csa.offsets {
+                if let Some(octet) = iface.beacon.tail.get_mut(usize::from(o)) {
+                    *octet = csa.count;
+                }
+            }
+            if csa.count <= 1 {
+                switch = Some(csa.channel);
+            }
+        }
         let listeners = self.listeners.get(&bssid).cloned().unwrap_or_default();
         let frame = iface.beacon_frame(now);
+        if switch.is_some() {
+            // The beacon that carried 1 is the last on the old channel.
+            if let Some(csa) = iface.csa.take() {
+                iface.beacon = csa.after;
+            }
+        }
         self.stats.beacons += 1;
         self.stats.frames += 1;
         self.stats.transmissions += 1;
+        self.on_air(channel);
         for client in listeners {
             let Some(signal) = self.same_channel_signal(radio, client) else {
                 continue;
@@ -817,6 +919,9 @@ impl World {
                 };
                 self.client_input(client, input, now);
             }
+        }
+        if let Some(new_channel) = switch {
+            self.retune(radio, new_channel, now);
         }
         self.schedule(
             now + interval,
@@ -845,6 +950,7 @@ impl World {
         if bssid.is_some_and(|b| !r.ifaces.contains_key(&b)) {
             return;
         }
+        let channel = r.info.channel;
         self.stats.frames += 1;
         let Ok(view) = Frame::new_checked(frame) else {
             return;
@@ -857,6 +963,7 @@ impl World {
             let mut delivered = false;
             for _ in 0..self.config.retry_limit.max(1) {
                 self.stats.transmissions += 1;
+                self.on_air(channel);
                 if self.rng.chance(p) {
                     delivered = true;
                     break;
@@ -885,6 +992,7 @@ impl World {
             delivered
         } else {
             self.stats.transmissions += 1;
+            self.on_air(channel);
             // Radios send broadcasts rarely (LVAPs never do): a plain
             // walk over the clients, O(clients).
             for client in 0..self.clients.len() as u32 {
@@ -1000,6 +1108,7 @@ impl World {
                         dtim_count: 0,
                         generation,
                         stations: BTreeMap::new(),
+                        csa: None,
                     },
                 );
                 self.schedule(
@@ -1189,11 +1298,59 @@ impl World {
                         "channel not allowed",
                     );
                 }
-                let (old, pos) = (r.info.channel, r.pos);
-                r.info.channel = channel;
-                r.info.band = Band::of_channel(channel);
-                self.grid.remove(radio, old, pos);
-                self.grid.insert(radio, channel, pos);
+                self.retune(radio, channel, now);
+            }
+            RadioCmd::Survey => {
+                let entries = self.survey(radio, now);
+                self.send_event(radio, RadioEvent::Survey { entries });
+            }
+            RadioCmd::ChannelSwitch {
+                bssid,
+                channel,
+                count,
+                block_tx: _,
+                beacon_csa,
+                csa_counter_offsets,
+                beacon_after,
+            } => {
+                let name = format!("CHANNEL_SWITCH {bssid} to {channel}");
+                let allowed = r.info.channels.is_empty() || r.info.channels.contains(&channel);
+                let current = r.info.channel;
+                let Some(iface) = r.ifaces.get_mut(&bssid) else {
+                    return self.fail(radio, name, "no such interface");
+                };
+                // What cfg80211 and mac80211 refuse.
+                let counts_ok = !csa_counter_offsets.is_empty()
+                    && csa_counter_offsets
+                        .iter()
+                        .all(|&o| beacon_csa.tail.get(usize::from(o)) == Some(&count));
+                let error = if !allowed {
+                    Some("channel not allowed")
+                } else if channel == current {
+                    Some("already on that channel")
+                } else if iface.csa.is_some() {
+                    Some("a channel switch is in progress")
+                } else if !counts_ok {
+                    Some("CSA counter offsets missing or not holding the count")
+                } else {
+                    None
+                };
+                if let Some(error) = error {
+                    return self.fail(radio, name, error);
+                }
+                if count <= 1 {
+                    // At once, as mac80211 does: no beacon announces it.
+                    iface.beacon = beacon_after;
+                    self.retune(radio, channel, now);
+                } else {
+                    iface.beacon = beacon_csa;
+                    iface.csa = Some(Csa {
+                        count,
+                        offsets: csa_counter_offsets,
+                        channel,
+                        after: beacon_after,
+                    });
+                }
             }
         }
     }

@@ -22,7 +22,21 @@
 //!   acknowledged; an acknowledgement is never lost on its own.
 //! * **Channels.** A frame reaches only nodes on the transmitter's
 //!   channel. A radio's interfaces follow it when it is retuned
-//!   ([`RadioCmd::SetChannel`](crate::radio::RadioCmd::SetChannel)).
+//!   ([`RadioCmd::SetChannel`](crate::radio::RadioCmd::SetChannel), which
+//!   the medium allows with LVAPs running: their clients are not told).
+//!   [`RadioCmd::ChannelSwitch`](crate::radio::RadioCmd::ChannelSwitch)
+//!   on an interface beacons its announcement, writing the count (one
+//!   less each beacon, as mac80211) at the given offsets, and retunes the
+//!   radio right after the beacon that carried 1 (at once for a count of
+//!   0 or 1); the radio has one channel, so all its interfaces move with
+//!   it. A client follows an announcement of its BSS: it moves when it
+//!   hears the beacon that carries 1, or when that beacon was due.
+//! * **Airtime and survey.** Every transmission (retransmissions and
+//!   beacons included) occupies its channel for `airtime`, counted per
+//!   channel medium-wide (not per place). A radio's survey
+//!   ([`RadioCmd::Survey`](crate::radio::RadioCmd::Survey)) is one entry,
+//!   its channel, in use, with the time since it was tuned there and that
+//!   channel's busy time since; no noise floor.
 //! * **Radio to client.** Frames of an interface are unicast to their
 //!   addressee (`addr1`): delivered to that client if it hears them, with
 //!   `TxStatus { acked }` = delivered. Beacons (head + TIM + tail, every

@@ -282,3 +282,187 @@ async fn beacons_keep_their_interval() {
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(medium.stats().beacons, 11);
 }
+
+fn surveyed(radio: &mut SimRadio) -> Vec<crate::radio::SurveyEntry> {
+    radio.execute(RadioCmd::Survey);
+    let events = drain(radio);
+    match &events[..] {
+        [RadioEvent::Survey { entries }] => entries.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_survey_counts_airtime_on_the_radios_channel() {
+    let medium = Medium::spawn(MediumConfig::default());
+    let mut radio = medium.add_radio(SimRadioConfig::new(
+        "r0",
+        MacAddr([2, 0, 0, 0, 0, 0xa0]),
+        1,
+        Position::default(),
+    ));
+    // Another radio on another channel: its beacons occupy channel 6 only.
+    let mut other = medium.add_radio(SimRadioConfig::new(
+        "r1",
+        MacAddr([2, 0, 0, 0, 0, 0xa1]),
+        6,
+        Position::default(),
+    ));
+    radio.execute(start_ap(BSSID));
+    other.execute(start_ap(BSSID2));
+    other.execute(start_ap(BSSID3));
+    tokio::time::sleep(Duration::from_millis(1025)).await;
+    let [entry] = surveyed(&mut radio)[..] else {
+        panic!()
+    };
+    // Ten beacons of 200 us each.
+    assert_eq!(
+        entry,
+        crate::radio::SurveyEntry {
+            freq: 2412,
+            in_use: true,
+            time: Some(Duration::from_millis(1025)),
+            busy: Some(Duration::from_micros(2000)),
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        surveyed(&mut other)[0].busy,
+        Some(Duration::from_micros(4000))
+    );
+    // Retuned: the counters start again, on the new channel's air.
+    radio.execute(RadioCmd::SetChannel { channel: 6 });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let [entry] = surveyed(&mut radio)[..] else {
+        panic!()
+    };
+    assert_eq!(
+        (entry.freq, entry.time),
+        (2437, Some(Duration::from_millis(500)))
+    );
+    // Four beacons (at 1126.4 ms to 1433.6 ms) of each of the three
+    // interfaces now on channel 6: its own and the other radio's two.
+    assert_eq!(entry.busy, Some(Duration::from_micros(12 * 200)));
+    // A channel without a frequency has nothing to report.
+    radio.execute(RadioCmd::SetChannel { channel: 0 });
+    assert!(surveyed(&mut radio).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_follows_a_channel_switch() {
+    let medium = Medium::spawn(MediumConfig::default());
+    let radio = medium.add_radio(SimRadioConfig::new(
+        "r0",
+        MacAddr([2, 0, 0, 0, 0, 0xa0]),
+        1,
+        Position::default(),
+    ));
+    let id = radio.id();
+    let bss = BssConfig::new(b"odin", 1);
+    let mut hosts = [LvapHost::new(radio)];
+    hosts[0]
+        .create(crate::lvap::LvapConfig {
+            bssid: BSSID,
+            client: STA,
+            bss: bss.clone(),
+            timeouts: crate::lvap::Timeouts::default(),
+        })
+        .unwrap();
+    let client = medium
+        .add_client(
+            STA,
+            b"odin",
+            1,
+            Position::new(5.0, 0.0),
+            ClientConfig::default(),
+        )
+        .unwrap();
+    run_for(&mut hosts, Duration::from_secs(1)).await;
+    assert!(client.is_connected());
+    let channel = |medium: &Medium| medium.radio_info(id).map(|i| i.channel);
+
+    // What the medium refuses, as the kernel does: an unknown interface,
+    // the current channel, a counter offset not holding the count.
+    let (beacon_csa, offsets) = bss.channel_switch_beacon(BSSID, 6, 5, false).unwrap();
+    let beacon_after = BssConfig {
+        channel: 6,
+        ..bss.clone()
+    }
+    .beacon(BSSID)
+    .unwrap();
+    let switch = |bssid, channel, count, offsets: Vec<u16>| RadioCmd::ChannelSwitch {
+        bssid,
+        channel,
+        count,
+        block_tx: false,
+        beacon_csa: beacon_csa.clone(),
+        csa_counter_offsets: offsets,
+        beacon_after: beacon_after.clone(),
+    };
+    let failures = medium.stats().commands_failed;
+    medium.execute(id, switch(BSSID2, 6, 5, offsets.clone()));
+    medium.execute(id, switch(BSSID, 1, 5, offsets.clone()));
+    medium.execute(id, switch(BSSID, 6, 4, offsets.clone()));
+    medium.execute(id, switch(BSSID, 6, 5, vec![]));
+    medium.execute(id, switch(BSSID, 6, 5, vec![3]));
+    assert_eq!(medium.stats().commands_failed, failures + 5);
+
+    // Announced in 5 beacons: 4, 3, 2, 1 on channel 1, then channel 6.
+    let start = medium.now();
+    let acked = client.counters().data_acked;
+    medium.execute(id, switch(BSSID, 6, 5, offsets.clone()));
+    medium.execute(id, switch(BSSID, 11, 5, offsets.clone()));
+    assert_eq!(
+        medium.stats().commands_failed,
+        failures + 6,
+        "one at a time"
+    );
+    run_for(&mut hosts, Duration::from_millis(300)).await;
+    assert_eq!(channel(&medium), Some(1), "still announcing");
+    run_for(&mut hosts, Duration::from_millis(700)).await;
+    assert_eq!(channel(&medium), Some(6));
+    let log = client.log();
+    let moved = log
+        .iter()
+        .find(|e| matches!(e.event, ClientEvent::ChannelSwitched { .. }))
+        .expect("the client followed");
+    assert_eq!(
+        moved.event,
+        ClientEvent::ChannelSwitched {
+            bssid: BSSID,
+            channel: 6
+        }
+    );
+    // At the fourth beacon after the command (102.4 ms apart).
+    let after = moved.at.saturating_since(start);
+    assert!(
+        after > Duration::from_millis(307) && after <= Duration::from_millis(410),
+        "{after:?}"
+    );
+    assert_eq!(client.snapshot().map(|c| c.channel()), Some(6));
+    run_for(&mut hosts, Duration::from_secs(2)).await;
+    assert!(client.is_connected());
+    assert_eq!(client.disconnections(), 0);
+    // Data kept flowing: about one frame per 100 ms, all acknowledged.
+    assert!(client.counters().data_acked >= acked + 25);
+    assert_eq!(client.counters().data_lost, 0);
+
+    // A count of 1 switches at once, no beacon tells the client: it loses
+    // its BSS.
+    let (now_csa, now_offsets) = bss.channel_switch_beacon(BSSID, 11, 1, false).unwrap();
+    medium.execute(
+        id,
+        RadioCmd::ChannelSwitch {
+            bssid: BSSID,
+            channel: 11,
+            count: 1,
+            block_tx: false,
+            beacon_csa: now_csa,
+            csa_counter_offsets: now_offsets,
+            beacon_after: BssConfig { channel: 11, ..bss }.beacon(BSSID).unwrap(),
+        },
+    );
+    assert_eq!(channel(&medium), Some(11));
+    run_for(&mut hosts, Duration::from_millis(1500)).await;
+    assert_eq!(client.disconnections(), 1);
+}

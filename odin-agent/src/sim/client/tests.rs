@@ -303,3 +303,53 @@ fn the_log_is_bounded() {
     }
     assert_eq!(c.log().count(), 3);
 }
+
+/// A beacon of `bssid` announcing a switch to `to` in `count` beacons.
+fn csa_beacon(bssid: MacAddr, to: u8, count: u8) -> Vec<u8> {
+    let (t, _) = BssConfig::new(b"odin", 1)
+        .channel_switch_beacon(bssid, to, count, false)
+        .unwrap();
+    [&t.head[..], &[5, 4, 0, 2, 0, 0], &t.tail[..]].concat()
+}
+
+#[test]
+fn follows_its_bss_channel_switch() {
+    let (mut c, mut out) = connected();
+    let at = |n: u64| ms(70 + n);
+    assert_eq!(channel_switch(&beacon(Y)), None);
+    assert_eq!(
+        channel_switch(&csa_beacon(Y, 6, 4)),
+        Some((6, 4, Duration::from_micros(102_400)))
+    );
+    assert_eq!(channel_switch(&csa_beacon(Y, 6, 4)[..40]), None);
+
+    // Another BSS's announcement is not ours.
+    feed(&mut c, &csa_beacon(X, 6, 1), -50.0, at(10), &mut out);
+    assert_eq!(c.channel(), 1);
+    // Count 4 heard: the AP moves after the beacon that counts 1, three
+    // intervals later; hearing that one moves the client at once.
+    feed(&mut c, &csa_beacon(Y, 6, 4), -50.0, at(100), &mut out);
+    assert_eq!(c.channel(), 1);
+    assert!(c.poll_at() <= Some(at(100 + 307)));
+    feed(&mut c, &csa_beacon(Y, 6, 1), -50.0, at(407), &mut out);
+    assert_eq!(c.channel(), 6);
+    assert_eq!(
+        c.log().last().map(|e| (e.at, e.event)),
+        Some((
+            at(407),
+            ClientEvent::ChannelSwitched {
+                bssid: Y,
+                channel: 6
+            }
+        ))
+    );
+    // It missed the last beacons of a second switch: it moves when the
+    // one that counts 1 was due.
+    feed(&mut c, &csa_beacon(Y, 11, 3), -50.0, at(1000), &mut out);
+    c.handle(ClientInput::Tick, at(1204), &mut out);
+    assert_eq!(c.channel(), 6);
+    c.handle(ClientInput::Tick, at(1205), &mut out);
+    assert_eq!(c.channel(), 11);
+    assert!(c.is_connected());
+    assert_eq!(c.disconnections(), 0);
+}
