@@ -141,7 +141,11 @@ enum Awaited {
     AddLvap(MacAddr),
     Authorize(MacAddr),
     RemoveLvap(MacAddr),
-    SetChannel,
+    /// The radio's channel before the change, restored if it fails.
+    SetChannel {
+        radio: RadioIndex,
+        previous: u8,
+    },
 }
 
 /// What the agent knows of a client it hears on one radio.
@@ -533,7 +537,7 @@ impl AgentCore {
         self.next_token += 1;
         let bssid = match awaited {
             Awaited::AddLvap(b) | Awaited::Authorize(b) | Awaited::RemoveLvap(b) => Some(b),
-            Awaited::SetChannel => None,
+            Awaited::SetChannel { .. } => None,
         };
         self.awaiting.insert(
             token,
@@ -565,9 +569,16 @@ impl AgentCore {
         let outcome = match failure {
             None => Outcome::Done,
             Some(reason) => {
-                if let Awaited::AddLvap(bssid) = w.awaited {
-                    tracing::warn!(%bssid, %reason, "LVAP not started: removed");
-                    self.remove_lvap(bssid, false, now, out);
+                match w.awaited {
+                    Awaited::AddLvap(bssid) => {
+                        tracing::warn!(%bssid, %reason, "LVAP not started: removed");
+                        self.remove_lvap(bssid, false, now, out);
+                    }
+                    Awaited::SetChannel { radio, previous } => {
+                        tracing::warn!(radio, previous, %reason, "channel not changed");
+                        self.set_radio_channel(radio, previous, out);
+                    }
+                    Awaited::Authorize(_) | Awaited::RemoveLvap(_) => {}
                 }
                 Outcome::Failed { reason }
             }
@@ -800,13 +811,11 @@ impl AgentCore {
             ControllerMsg::SetChannel { id, radio, channel } => {
                 let outcome = match self.radios.iter_mut().find(|r| r.index == radio) {
                     Some(info) if info.channels.contains(&channel) || info.channels.is_empty() => {
-                        info.channel = channel;
-                        if let Some(bss) = self.bss.get_mut(radio as usize) {
-                            bss.channel = channel;
-                        }
+                        let previous = info.channel;
+                        self.set_radio_channel(radio, channel, out);
                         out.push(AgentOutput::Radio(radio, RadioCmd::SetChannel { channel }));
-                        self.configure_early_answers(radio, out);
-                        self.reply_when_done(radio, id, Awaited::SetChannel, out);
+                        let awaited = Awaited::SetChannel { radio, previous };
+                        self.reply_when_done(radio, id, awaited, out);
                         return;
                     }
                     Some(_) => Outcome::Failed {
@@ -862,6 +871,18 @@ impl AgentCore {
                 );
             }
         }
+    }
+
+    /// What the agent believes a radio's channel is: its info, its BSS and
+    /// its early answers.
+    fn set_radio_channel(&mut self, radio: RadioIndex, channel: u8, out: &mut Vec<AgentOutput>) {
+        if let Some(info) = self.radios.iter_mut().find(|r| r.index == radio) {
+            info.channel = channel;
+        }
+        if let Some(bss) = self.bss.get_mut(radio as usize) {
+            bss.channel = channel;
+        }
+        self.configure_early_answers(radio, out);
     }
 
     /// Tells `radio` how to answer new clients' probes, when the

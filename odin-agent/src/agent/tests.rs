@@ -641,3 +641,38 @@ fn commands_are_acknowledged_after_the_radio_and_failures_undone() {
     assert!(results(&out).is_empty());
     assert_eq!(core.lvaps().count(), 0);
 }
+
+#[test]
+fn a_refused_channel_change_leaves_the_radio_where_it_was() {
+    let plan = BssidPlan::new([0x06, 0x0d, 0x1e], [9; 16]).unwrap();
+    let mut core = core(8);
+    up(&mut core);
+    let msg = ControllerMsg::Network {
+        ssid: b"odin".to_vec(),
+        bssids: plan.clone(),
+    };
+    step(&mut core, AgentInput::Controller(msg), ms(1));
+    let set = ControllerMsg::SetChannel {
+        id: 9,
+        radio: 0,
+        channel: 11,
+    };
+    let out = step(&mut core, AgentInput::Controller(set), ms(2));
+    assert!(results(&out).is_empty());
+    let why = "SET_WIPHY (channel): the radio has 1 LVAP(s) beaconing";
+    let out = confirm(&mut core, out, ms(3), Some(why));
+    assert_eq!(
+        results(&out),
+        vec![(9, Outcome::Failed { reason: why.into() })]
+    );
+    // Back on channel 6: what the radio answers and what the hello says.
+    let back = EarlyAnswers {
+        plan,
+        bss: BssConfig::new(b"odin", 6),
+    };
+    assert_eq!(early_answers(&out).last(), Some(&(0, Some(back))));
+    let AgentMsg::Hello { radios, .. } = core.hello() else {
+        unreachable!()
+    };
+    assert_eq!(radios[0].channel, 6);
+}
