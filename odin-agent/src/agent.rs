@@ -448,6 +448,11 @@ impl AgentCore {
             }
             LvapEvent::Authorized => {
                 let station = self.lvaps.get(&bssid).and_then(|h| h.lvap.export());
+                // The wired side learns where the client is now.
+                if let Some(radio) = self.lvaps.get(&bssid).map(|h| h.radio) {
+                    let announce = RadioCmd::AnnounceStation { bssid, sta: client };
+                    out.push(AgentOutput::Radio(radio, announce));
+                }
                 (ClientEvent::Authorized, station)
             }
             LvapEvent::Left(reason) => (

@@ -50,6 +50,16 @@ pub enum RadioCmd {
         /// Whose failures to report.
         bssid: Option<MacAddr>,
     },
+    /// Tell the wired network that `sta` is behind this access point now:
+    /// the layer-2 update frame ([`odin_wire::llc::l2_update`]) on the
+    /// bridge the LVAP interfaces join, after a station is authorized
+    /// (associated or migrated here), so that frames for it follow at once.
+    AnnounceStation {
+        /// The interface.
+        bssid: MacAddr,
+        /// The station.
+        sta: MacAddr,
+    },
     /// Answer new clients' probe requests from the radio itself (see
     /// [`crate::lvap::EarlyAnswers`]), or stop with `None`.
     EarlyAnswers(Option<Box<EarlyAnswers>>),
@@ -151,7 +161,8 @@ impl RadioCmd {
             | RadioCmd::RemoveStation { bssid, .. }
             | RadioCmd::QueryStation { bssid, .. }
             | RadioCmd::PollClient { bssid, .. }
-            | RadioCmd::ChannelSwitch { bssid, .. } => Some(*bssid),
+            | RadioCmd::ChannelSwitch { bssid, .. }
+            | RadioCmd::AnnounceStation { bssid, .. } => Some(*bssid),
             RadioCmd::Barrier { bssid, .. } => *bssid,
             RadioCmd::SetChannel { .. } | RadioCmd::Survey | RadioCmd::EarlyAnswers(_) => None,
         }

@@ -60,6 +60,14 @@ async fn all_served(
         if serving != vec![bed.agents[index].radio] {
             return Err(format!("{mac} served by {serving:?}, expected {agent}"));
         }
+        // The wired side sends its frames to the serving agent (its last
+        // layer-2 update came from there).
+        let wired = bed.medium.wired_location(mac);
+        if wired != Some(bed.agents[index].radio) {
+            return Err(format!(
+                "{mac}: the wired side sends to {wired:?}, not {agent}"
+            ));
+        }
         placements.insert(mac, agent);
     }
     Ok(placements)

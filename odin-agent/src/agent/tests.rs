@@ -676,3 +676,45 @@ fn a_refused_channel_change_leaves_the_radio_where_it_was() {
     };
     assert_eq!(radios[0].channel, 6);
 }
+
+#[test]
+fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
+    let mut core = core(8);
+    up(&mut core);
+    let mut station = odin_proto::StationState::unassociated(CLIENT, BSSID);
+    station.aid = 1;
+    station.listen_interval = 10;
+    station.supported_rates = vec![0x82, 0x84, 0x8b, 0x96];
+    station.flags.associated = true;
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(station),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    let out = confirm(&mut core, out, ms(1), None);
+    assert_eq!(results(&out), vec![(1, Outcome::Done)]);
+    assert!(!out
+        .iter()
+        .any(|o| matches!(o, AgentOutput::Radio(_, RadioCmd::AnnounceStation { .. }))));
+    let authorize = ControllerMsg::AuthorizeLvap {
+        id: 2,
+        bssid: BSSID,
+    };
+    let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
+    let radio_cmds: Vec<&RadioCmd> = out
+        .iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(0, cmd) => Some(cmd),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(
+        &radio_cmds[..],
+        [
+            RadioCmd::SetStationFlags { flags, .. },
+            RadioCmd::AnnounceStation { bssid: BSSID, sta: CLIENT },
+            RadioCmd::Barrier { .. },
+        ] if flags.authorized
+    ));
+}

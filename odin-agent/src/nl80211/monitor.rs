@@ -144,6 +144,36 @@ pub fn injection_header() -> Vec<u8> {
     header
 }
 
+/// Sends one Ethernet frame on the interface `ifindex` (a bridge) through
+/// an `AF_PACKET` socket opened for it and closed at once: frames are rare
+/// (one per arriving station), and a socket kept open would receive a copy
+/// of everything the bridge carries.
+pub fn send_ethernet(name: &str, ifindex: u32, frame: &[u8]) -> Result<(), NlError> {
+    let iface = pnet_datalink::NetworkInterface {
+        name: name.to_owned(),
+        description: String::new(),
+        index: ifindex,
+        mac: None,
+        ips: Vec::new(),
+        flags: 0,
+    };
+    let what = format!("AF_PACKET socket on {name}");
+    let config = pnet_datalink::Config {
+        read_buffer_size: 64,
+        ..pnet_datalink::Config::default()
+    };
+    let mut tx = match pnet_datalink::channel(&iface, config) {
+        Ok(pnet_datalink::Channel::Ethernet(tx, _)) => tx,
+        Ok(_) => return Err(NlError::local(&what, "unexpected channel type")),
+        Err(e) => return Err(NlError::io(&what, &e)),
+    };
+    match tx.send_to(frame, None) {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(NlError::io(&format!("send on {name}"), &e)),
+        None => Err(NlError::local(&format!("send on {name}"), "no room")),
+    }
+}
+
 /// Opens an `AF_PACKET` socket on the monitor interface `ifindex` and
 /// forwards its management frames to `out` from a thread, until the
 /// returned [`Capture`] is dropped or `out` is closed. The thread answers

@@ -637,6 +637,19 @@ impl Driver {
         let _ = self.events.send(ev);
     }
 
+    /// Sends the layer-2 update frame for `sta` on the bridge, if the LVAP
+    /// interfaces have one (without a bridge the agent has no wired side
+    /// to tell).
+    fn announce(&self, bssid: MacAddr, sta: MacAddr) -> Result<(), NlError> {
+        self.iface(bssid, "L2 update")?;
+        let Some((name, index)) = &self.bridge else {
+            return Ok(());
+        };
+        monitor::send_ethernet(name, *index, &odin_wire::llc::l2_update(sta))?;
+        debug!(%sta, %bssid, bridge = %name, "layer-2 update sent");
+        Ok(())
+    }
+
     /// The capture thread's responder, to change it.
     fn responder(&self) -> std::sync::RwLockWriteGuard<'_, Responder> {
         // Nothing panics holding the lock; were it poisoned, its data is
@@ -750,6 +763,7 @@ impl Driver {
             }
             RadioCmd::SetChannel { channel } => self.set_channel(channel).await,
             RadioCmd::Survey => self.survey().await,
+            RadioCmd::AnnounceStation { bssid, sta } => self.announce(bssid, sta),
             RadioCmd::ChannelSwitch {
                 bssid,
                 channel,
@@ -1352,6 +1366,7 @@ fn describe(cmd: &RadioCmd) -> String {
         RadioCmd::PollClient { bssid, sta, .. } => format!("PROBE_CLIENT {sta} on {bssid}"),
         RadioCmd::SetChannel { channel } => format!("SET_WIPHY channel {channel}"),
         RadioCmd::Survey => "GET_SURVEY".to_owned(),
+        RadioCmd::AnnounceStation { bssid, sta } => format!("L2 update {sta} for {bssid}"),
         RadioCmd::ChannelSwitch {
             bssid,
             channel,

@@ -159,6 +159,8 @@ pub struct MediumStats {
     pub commands_failed: u64,
     /// New clients' probes answered by a radio itself.
     pub early_answers: u64,
+    /// Layer-2 update frames sent to the wired side.
+    pub l2_updates: u64,
 }
 
 /// Why the medium refused to add something.
@@ -345,6 +347,9 @@ pub(crate) struct World {
     /// The interface of the command being executed (where its failure
     /// is recorded for the next barrier).
     executing: Option<MacAddr>,
+    /// Where the wired side believes each station is: the radio of its
+    /// last layer-2 update.
+    wired: HashMap<MacAddr, RadioId>,
     /// Time each channel carried a transmission (`airtime` per
     /// transmission, retransmissions included), by channel number: what a
     /// radio's survey reports as busy.
@@ -373,6 +378,7 @@ impl World {
             serving: HashMap::new(),
             stats: MediumStats::default(),
             executing: None,
+            wired: HashMap::new(),
             busy: vec![Duration::ZERO; 256],
         }
     }
@@ -1022,6 +1028,11 @@ impl World {
         }
     }
 
+    /// The radio whose layer-2 update for `sta` came last.
+    fn wired_location(&self, sta: MacAddr) -> Option<RadioId> {
+        self.wired.get(&sta).copied()
+    }
+
     /// Re-reads whether `sta` is authorized on (radio, bssid) and updates
     /// the serving index and its peak.
     fn refresh_serving(&mut self, radio: u32, bssid: MacAddr, sta: MacAddr) {
@@ -1299,6 +1310,17 @@ impl World {
                     );
                 }
                 self.retune(radio, channel, now);
+            }
+            RadioCmd::AnnounceStation { bssid, sta } => {
+                if !r.ifaces.contains_key(&bssid) {
+                    return self.fail(
+                        radio,
+                        format!("L2 update {sta} on {bssid}"),
+                        "no such interface",
+                    );
+                }
+                self.stats.l2_updates += 1;
+                self.wired.insert(sta, RadioId(radio));
             }
             RadioCmd::Survey => {
                 let entries = self.survey(radio, now);
@@ -1581,6 +1603,12 @@ impl Medium {
             .unwrap_or_default();
         radios.dedup();
         radios
+    }
+
+    /// The radio the wired side sends `client`'s frames to: the one whose
+    /// layer-2 update for it came last.
+    pub fn wired_location(&self, client: MacAddr) -> Option<RadioId> {
+        self.world().wired_location(client)
     }
 
     /// Who forwarded `client`'s data, and how many radios ever served it
