@@ -6,6 +6,9 @@
 //!   the time go in, messages for agents and events come out.
 //! * [`server`]: the sockets around it: accepting agents, authenticating
 //!   them, one task per connection, one task owning the core.
+//! * [`rest`]: the REST API (`/api/v1`) on a running controller, with
+//!   bearer tokens kept as hashes.
 
 pub mod core;
+pub mod rest;
 pub mod server;

@@ -1,16 +1,22 @@
 //! `odin-controller`: accepts agents, places each new client's LVAP on the
 //! radio that hears it best and logs every controller event as one line,
-//! until SIGINT or SIGTERM.
+//! until SIGINT or SIGTERM; with `--api-listen`, serves the REST API
+//! (`odin_controller::rest`).
 //!
 //! ```text
-//! odin-controller --listen 0.0.0.0:6777 --secret-file /etc/odin/secret --ssid odin
+//! odin-controller --listen 0.0.0.0:6777 --secret-file /etc/odin/secret --ssid odin \
+//!     --api-listen 127.0.0.1:8080 --api-tokens /etc/odin/api-tokens
+//! odin-controller token create --file /etc/odin/api-tokens --name dashboard
+//! odin-controller token list --file /etc/odin/api-tokens
+//! odin-controller token revoke --file /etc/odin/api-tokens dashboard
 //! ```
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use odin_controller::core::{Controller, ControllerConfig, ControllerEvent};
+use odin_controller::rest::{self, tokens, ApiTokens};
 use odin_controller::server::{self, ControllerHandle, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
@@ -22,8 +28,63 @@ use tracing::{info, warn};
 /// Odin controller: the registry of access-point agents, their radios and
 /// the WiFi clients; gives each client a BSSID of its own and decides
 /// which agent's radio serves it.
+///
+/// Without a subcommand it runs the controller daemon.
 #[derive(Debug, Parser)]
-#[command(name = "odin-controller", version)]
+#[command(
+    name = "odin-controller",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<CliCommand>,
+    #[command(flatten)]
+    daemon: Args,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Manage the REST API's bearer tokens (a file of their SHA-256
+    /// hashes, one `sha256:<hex> NAME` line each).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Make a fresh random token: it is printed once on standard output
+    /// (keep it), and only its hash is appended to the file (created,
+    /// owner-only, if absent).
+    Create {
+        /// The tokens file (what the daemon's --api-tokens reads).
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+        /// Its name, for `list` and `revoke` (default: token-N).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a token; a running controller refuses it from its next
+    /// request on.
+    Revoke {
+        /// The tokens file.
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+        /// The token's name.
+        name: String,
+    },
+    /// List the tokens' names and hashes.
+    List {
+        /// The tokens file.
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+    },
+}
+
+/// The daemon's options.
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Where agents connect (TCP ADDR:PORT; 0.0.0.0 for every address).
     #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:6777")]
@@ -49,6 +110,81 @@ struct Args {
     /// (RUST_LOG takes precedence when set).
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log_level: String,
+    /// Serve the REST API (/api/v1) on this address (HOST:PORT); no API
+    /// when absent. Needs --api-tokens (or --api-insecure-no-auth).
+    #[arg(long, value_name = "HOST:PORT")]
+    api_listen: Option<String>,
+    /// The API's tokens file (SHA-256 hashes, made with `odin-controller
+    /// token create`); read again whenever it changes.
+    #[arg(long, value_name = "PATH", requires = "api_listen")]
+    api_tokens: Option<PathBuf>,
+    /// Serve the API without authentication: anyone who reaches the port
+    /// can move and disconnect clients. For tests and demos on loopback
+    /// only.
+    #[arg(long, requires = "api_listen", conflicts_with = "api_tokens")]
+    api_insecure_no_auth: bool,
+}
+
+/// Runs a `token` subcommand.
+fn token_command(action: TokenAction) -> Result<(), String> {
+    match action {
+        TokenAction::Create { file, name } => {
+            let created =
+                tokens::create_token(&file, name.as_deref()).map_err(|e| e.to_string())?;
+            println!("{}", created.token);
+            eprintln!(
+                "token {:?} created and its hash added to {}; the token is shown only this once",
+                created.name,
+                file.display()
+            );
+        }
+        TokenAction::Revoke { file, name } => {
+            tokens::revoke_token(&file, &name).map_err(|e| e.to_string())?;
+            eprintln!("token {name:?} revoked");
+        }
+        TokenAction::List { file } => {
+            for entry in tokens::read_tokens(&file).map_err(|e| e.to_string())? {
+                println!(
+                    "{}\tsha256:{}",
+                    entry.name.as_deref().unwrap_or("(unnamed)"),
+                    hex::encode(entry.hash)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The API's listener and tokens, when `--api-listen` is given.
+async fn api_setup(args: &Args) -> Result<Option<(TcpListener, ApiTokens)>, String> {
+    let Some(listen) = &args.api_listen else {
+        return Ok(None);
+    };
+    let tokens = match (&args.api_tokens, args.api_insecure_no_auth) {
+        (Some(path), _) => {
+            ApiTokens::from_file(path).map_err(|e| format!("cannot load the API tokens: {e}"))?
+        }
+        (None, true) => ApiTokens::insecure_no_auth(),
+        (None, false) => {
+            return Err(
+                "refusing to serve the REST API without authentication: give \
+                 --api-tokens PATH (make one with `odin-controller token create --file PATH`), \
+                 or --api-insecure-no-auth for a test or demo on loopback"
+                    .into(),
+            )
+        }
+    };
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen} for the API: {e}"))?;
+    if !tokens.enforced() {
+        let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+        warn!(
+            loopback,
+            "the REST API runs WITHOUT authentication (--api-insecure-no-auth): for tests and demos on loopback only"
+        );
+    }
+    Ok(Some((listener, tokens)))
 }
 
 fn secret(args: &Args) -> Result<Vec<u8>, String> {
@@ -231,6 +367,13 @@ async fn log_status(handle: &ControllerHandle) {
 
 async fn run(args: Args) -> Result<(), String> {
     let secret = secret(&args)?;
+    // Before anything listens: a SIGTERM once the sockets are up stops
+    // the daemon cleanly.
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+    let api = api_setup(&args).await?;
     let listener = TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -250,11 +393,16 @@ async fn run(args: Args) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot start the controller: {e}"))?;
     info!(listen = %handle.local_addr(), ssid = %args.ssid, "odin-controller running");
+    if let Some((api_listener, tokens)) = api {
+        let router = rest::router(handle.clone(), tokens);
+        let api_shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            if let Err(e) = rest::serve(api_listener, router, api_shutdown).await {
+                tracing::error!("the REST API stopped: {e}");
+            }
+        });
+    }
 
-    let mut term =
-        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
-    let mut int =
-        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
     let mut events = handle.events();
     let mut status = (args.status_interval > 0).then(|| {
         let mut t = tokio::time::interval(Duration::from_secs(args.status_interval));
@@ -287,7 +435,17 @@ async fn run(args: Args) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    if let Some(CliCommand::Token { action }) = cli.command {
+        return match token_command(action) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("odin-controller: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let args = cli.daemon;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&args.log_level));
     let filter = match filter {

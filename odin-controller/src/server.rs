@@ -121,6 +121,8 @@ pub struct ControllerHandle {
     requests: mpsc::Sender<Request>,
     events: broadcast::Sender<ControllerEvent>,
     addr: SocketAddr,
+    /// The origin of the core's clock.
+    start: tokio::time::Instant,
 }
 
 impl core::fmt::Debug for Request {
@@ -139,6 +141,12 @@ impl ControllerHandle {
     /// The address agents connect to.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The core's clock now: the time base of every [`Instant`] in its
+    /// state (when an agent was last heard, a signal reported, ...).
+    pub fn now(&self) -> Instant {
+        Instant::from_micros(self.start.elapsed().as_micros() as u64)
     }
 
     /// Every event from now on.
@@ -205,7 +213,8 @@ pub fn spawn(
     let addr = listener.local_addr()?;
     let (requests, rx) = mpsc::channel::<Request>(8192);
     let (events, _) = broadcast::channel(65536);
-    tasks.spawn(core_task(core, rx, events.clone(), shutdown.clone()));
+    let start = tokio::time::Instant::now();
+    tasks.spawn(core_task(core, rx, events.clone(), start, shutdown.clone()));
     let config = Arc::new(config);
     let accept_tasks = tasks.clone();
     let accept_requests = requests.clone();
@@ -241,6 +250,7 @@ pub fn spawn(
         requests,
         events,
         addr,
+        start,
     })
 }
 
@@ -253,9 +263,9 @@ async fn core_task(
     mut core: Controller,
     mut requests: mpsc::Receiver<Request>,
     events: broadcast::Sender<ControllerEvent>,
+    start: tokio::time::Instant,
     shutdown: CancellationToken,
 ) {
-    let start = tokio::time::Instant::now();
     let now = || Instant::from_micros(start.elapsed().as_micros() as u64);
     let mut sessions: HashMap<SessionId, Session> = HashMap::new();
     let mut out = Vec::new();

@@ -1,0 +1,1170 @@
+//! The REST API on real sockets: the controller (`server::spawn` on port
+//! 0), the API router on another port-0 listener, fake agents speaking
+//! the real protocol, and a minimal HTTP/1.1 client.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use odin_controller::core::{Controller, ControllerConfig, LvapState};
+use odin_controller::rest::{self, tokens, ApiTokens};
+use odin_controller::server::{self, ControllerHandle, ServerConfig};
+use odin_proto::auth::{self, Nonce, Role};
+use odin_proto::codec::Codec;
+use odin_proto::msg::{
+    AgentMsg, Band, ClientEvent, ClientStats, ControllerMsg, Outcome, RadioInfo, RadioStats,
+    PROTOCOL_VERSION,
+};
+use odin_proto::{MacAddr, StationState};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+const SECRET: &[u8] = b"correct horse battery staple";
+const TOKEN: &str = "odin_test_token";
+const CLIENT: MacAddr = MacAddr([0x02, 0, 0, 0, 0x01, 0x00]);
+
+// ---------------------------------------------------------------------
+// The controller and the API.
+
+struct Net {
+    handle: ControllerHandle,
+    api: SocketAddr,
+    /// Stops the controller (the API keeps serving, answering 503).
+    controller_stop: CancellationToken,
+    api_stop: CancellationToken,
+    _tasks: TaskTracker,
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        self.controller_stop.cancel();
+        self.api_stop.cancel();
+    }
+}
+
+async fn start_with(config: ControllerConfig, tokens: ApiTokens) -> Net {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let controller_stop = CancellationToken::new();
+    let api_stop = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let handle = server::spawn(
+        listener,
+        Controller::new(config),
+        ServerConfig::new(SECRET),
+        controller_stop.clone(),
+        &tasks,
+    )
+    .unwrap();
+    let api_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = api_listener.local_addr().unwrap();
+    let router = rest::router(handle.clone(), tokens);
+    tasks.spawn(rest::serve(api_listener, router, api_stop.clone()));
+    Net {
+        handle,
+        api,
+        controller_stop,
+        api_stop,
+        _tasks: tasks,
+    }
+}
+
+async fn start() -> Net {
+    start_with(ControllerConfig::default(), ApiTokens::from_tokens([TOKEN])).await
+}
+
+// ---------------------------------------------------------------------
+// A minimal HTTP/1.1 client: one request per connection.
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_else(|| {
+            panic!("no error message in {} {}", self.status, self.body);
+        })
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size_text = std::str::from_utf8(&body[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
+}
+
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() || method == "POST" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
+        .await
+        .expect("no HTTP answer in 20 s")
+        .unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = std::str::from_utf8(&raw[..split]).unwrap();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap();
+    let status: u16 = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|l| {
+            let (n, v) = l.split_once(':').unwrap();
+            (n.trim().to_owned(), v.trim().to_owned())
+        })
+        .collect();
+    let mut payload = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        payload = dechunk(&payload);
+    }
+    let reply_type = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        reply_type,
+        "application/json",
+        "every answer is JSON ({status}: {:?})",
+        String::from_utf8_lossy(&payload)
+    );
+    let body = serde_json::from_slice(&payload).unwrap();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+const AUTH: (&str, &str) = ("Authorization", "Bearer odin_test_token");
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+async fn get(net: &Net, path: &str) -> Reply {
+    http(net.api, "GET", path, &[AUTH], None).await
+}
+
+async fn post(net: &Net, path: &str, body: Value) -> Reply {
+    http(
+        net.api,
+        "POST",
+        path,
+        &[AUTH, JSON],
+        Some(&body.to_string()),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------
+// Fake agents: the real handshake and hello, then scripted answers.
+
+#[derive(Debug, Clone, Default)]
+struct Script {
+    /// Wait this long before answering each handoff step.
+    step_delay: Duration,
+    /// Never answer `AddLvap` carrying a station (a migration's step 2).
+    silent_import: bool,
+    /// Answer `SetChannel` to this channel with `Failed`.
+    fail_channel: Option<u8>,
+    /// Never answer `SetChannel` to this channel.
+    silent_channel: Option<u8>,
+}
+
+struct FakeAgent {
+    outbound: mpsc::UnboundedSender<AgentMsg>,
+    seen: Arc<Mutex<Vec<ControllerMsg>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeAgent {
+    fn send(&self, msg: AgentMsg) {
+        self.outbound.send(msg).unwrap();
+    }
+
+    fn seen(&self) -> Vec<ControllerMsg> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeAgent {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn radio(agent: u8, index: u32, channel: u8, max_lvaps: u32) -> RadioInfo {
+    RadioInfo {
+        index,
+        name: format!("phy{index}"),
+        addr: MacAddr([0x02, 0, 0, agent, 0, index as u8]),
+        band: Band::Ghz2,
+        channel,
+        channels: vec![1, 6, 11],
+        ht: true,
+        vht: false,
+        max_lvaps,
+    }
+}
+
+type AgentSide = Framed<TcpStream, Codec<ControllerMsg, AgentMsg>>;
+
+async fn next(framed: &mut AgentSide) -> ControllerMsg {
+    match tokio::time::timeout(Duration::from_secs(5), framed.next()).await {
+        Ok(Some(Ok(Ok(msg)))) => msg,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+/// What the fake agent answers to a command (`None`: nothing).
+fn answer(
+    msg: &ControllerMsg,
+    lvaps: &mut HashMap<MacAddr, MacAddr>,
+    script: &Script,
+) -> Option<(AgentMsg, Duration)> {
+    let done = |id| AgentMsg::Result {
+        id,
+        outcome: Outcome::Done,
+    };
+    let step = script.step_delay;
+    match msg {
+        ControllerMsg::AddLvap { id, lvap, station } => {
+            lvaps.insert(lvap.bssid, lvap.client);
+            if station.is_some() {
+                (!script.silent_import).then(|| (done(*id), step))
+            } else {
+                Some((done(*id), Duration::ZERO))
+            }
+        }
+        ControllerMsg::ExportLvap { id, bssid } => {
+            let client = lvaps.get(bssid).copied().unwrap_or(CLIENT);
+            let station = StationState {
+                aid: 1,
+                ..StationState::unassociated(client, *bssid)
+            };
+            let outcome = Outcome::Station { station };
+            Some((AgentMsg::Result { id: *id, outcome }, step))
+        }
+        ControllerMsg::RemoveLvap { id, bssid, .. } => {
+            lvaps.remove(bssid);
+            Some((done(*id), step))
+        }
+        ControllerMsg::AuthorizeLvap { id, .. } => Some((done(*id), step)),
+        ControllerMsg::SetChannel { id, channel, .. } => {
+            if script.silent_channel == Some(*channel) {
+                None
+            } else if script.fail_channel == Some(*channel) {
+                let outcome = Outcome::Failed {
+                    reason: format!("channel {channel} is busy"),
+                };
+                Some((AgentMsg::Result { id: *id, outcome }, Duration::ZERO))
+            } else {
+                Some((done(*id), Duration::ZERO))
+            }
+        }
+        ControllerMsg::Subscribe { id, .. } | ControllerMsg::Unsubscribe { id, .. } => {
+            Some((done(*id), Duration::ZERO))
+        }
+        ControllerMsg::Challenge { .. }
+        | ControllerMsg::Welcome { .. }
+        | ControllerMsg::Network { .. }
+        | ControllerMsg::Error { .. } => None,
+    }
+}
+
+/// Connects, authenticates, says hello with `radios`, and answers the
+/// controller's commands as `script` says.
+async fn fake_agent(
+    handle: &ControllerHandle,
+    name: &str,
+    radios: Vec<RadioInfo>,
+    script: Script,
+) -> FakeAgent {
+    let stream = TcpStream::connect(handle.local_addr()).await.unwrap();
+    let mut framed: AgentSide = Framed::new(stream, Codec::default());
+    let ControllerMsg::Challenge { nonce, .. } = next(&mut framed).await else {
+        panic!("no challenge")
+    };
+    let (nc, na) = (Nonce::from_hex(&nonce).unwrap(), Nonce::random());
+    framed
+        .send(AgentMsg::Auth {
+            agent: name.into(),
+            nonce: na.to_hex(),
+            proof: auth::prove(SECRET, Role::Agent, &nc, &na, name),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        next(&mut framed).await,
+        ControllerMsg::Welcome { .. }
+    ));
+    framed
+        .send(AgentMsg::Hello {
+            version: PROTOCOL_VERSION,
+            software: format!("fake-agent {name}"),
+            radios,
+            lvaps: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        next(&mut framed).await,
+        ControllerMsg::Network { .. }
+    ));
+    let (outbound, mut rx) = mpsc::unbounded_channel::<AgentMsg>();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let task = tokio::spawn(async move {
+        let mut lvaps = HashMap::new();
+        loop {
+            tokio::select! {
+                incoming = framed.next() => {
+                    let Some(Ok(Ok(msg))) = incoming else { return };
+                    log.lock().unwrap().push(msg.clone());
+                    if let Some((reply, delay)) = answer(&msg, &mut lvaps, &script) {
+                        tokio::time::sleep(delay).await;
+                        if framed.send(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                out = rx.recv() => {
+                    let Some(msg) = out else { return };
+                    if framed.send(msg).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    FakeAgent {
+        outbound,
+        seen,
+        task,
+    }
+}
+
+/// Polls the controller until `check` holds (or fails after 5 s).
+async fn wait_for(
+    handle: &ControllerHandle,
+    what: &str,
+    check: impl Fn(&Controller) -> bool + Clone + Send + 'static,
+) {
+    for _ in 0..500 {
+        let check = check.clone();
+        if handle.inspect(move |core| check(core)).await.unwrap() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn lvap_of(core: &Controller, client: MacAddr) -> Option<(String, LvapState)> {
+    core.client(&client)
+        .and_then(|c| c.lvap.as_ref())
+        .map(|l| (l.at.agent.clone(), l.state))
+}
+
+/// Two agents with the same script: `ap1` (one radio, channel 1) and
+/// `ap2` (radio 0 on channel 6, radio 1 with no room); `CLIENT` heard by
+/// both, placed on `ap1`, associated and authorized there, with
+/// statistics.
+async fn two_agents(net: &Net, script: Script) -> (FakeAgent, FakeAgent) {
+    let ap1 = fake_agent(&net.handle, "ap1", vec![radio(1, 0, 1, 4)], script.clone()).await;
+    let ap2 = fake_agent(
+        &net.handle,
+        "ap2",
+        vec![radio(2, 0, 6, 4), radio(2, 1, 11, 0)],
+        script,
+    )
+    .await;
+    for (agent, signal_dbm) in [(&ap1, -40), (&ap2, -60)] {
+        agent.send(AgentMsg::ClientHeard {
+            radio: 0,
+            client: CLIENT,
+            signal_dbm,
+            ssid: vec![],
+        });
+    }
+    wait_for(&net.handle, "the client placed on ap1", |core| {
+        lvap_of(core, CLIENT) == Some(("ap1".into(), LvapState::Active))
+    })
+    .await;
+    let bssid = net
+        .handle
+        .inspect(|core| core.client(&CLIENT).unwrap().bssid.unwrap())
+        .await
+        .unwrap();
+    ap1.send(AgentMsg::Client {
+        bssid,
+        client: CLIENT,
+        event: ClientEvent::Authorized,
+        station: Some(StationState {
+            aid: 1,
+            ..StationState::unassociated(CLIENT, bssid)
+        }),
+    });
+    ap1.send(AgentMsg::Stats {
+        clients: vec![ClientStats {
+            client: CLIENT,
+            radio: 0,
+            signal_dbm: Some(-41),
+            served: true,
+            rx_bytes: 1234,
+            tx_bytes: 5678,
+            inactive_ms: 20,
+        }],
+        radios: vec![RadioStats {
+            radio: 0,
+            channel: 1,
+            lvaps: 1,
+            utilization: Some(0.25),
+        }],
+    });
+    wait_for(&net.handle, "the client's station and stats", |core| {
+        core.client(&CLIENT)
+            .is_some_and(|c| c.station.is_some() && !c.stats.is_empty())
+    })
+    .await;
+    (ap1, ap2)
+}
+
+/// `value` without the fields that are ages (they grow between requests).
+fn without_ages(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "age_ms" | "stats_age_ms" | "last_heard_ms_ago" | "elapsed_ms"
+                    )
+                })
+                .map(|(k, v)| (k.clone(), without_ages(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_ages).collect()),
+        other => other.clone(),
+    }
+}
+
+fn temp_path(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("odin-rest-{}-{tag}-{n}", std::process::id()))
+}
+
+// ---------------------------------------------------------------------
+// The tests.
+
+#[tokio::test]
+async fn health_is_open_and_everything_else_needs_a_valid_token() {
+    let net = start().await;
+    let health = http(net.api, "GET", "/api/v1/health", &[], None).await;
+    assert_eq!(
+        (health.status, health.body.clone()),
+        (200, json!({"status": "ok"}))
+    );
+
+    let protected = [
+        ("GET", "/api/v1/agents"),
+        ("GET", "/api/v1/agents/ap1"),
+        ("GET", "/api/v1/clients"),
+        ("GET", "/api/v1/clients/02:00:00:00:01:00"),
+        ("POST", "/api/v1/clients/02:00:00:00:01:00/handoff"),
+        ("POST", "/api/v1/clients/02:00:00:00:01:00/disconnect"),
+        ("POST", "/api/v1/agents/ap1/radios/0/channel"),
+    ];
+    for (method, path) in protected {
+        // No token.
+        let r = http(net.api, method, path, &[JSON], Some("{}")).await;
+        assert_eq!(r.status, 401, "{method} {path}");
+        assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"odin\""));
+        assert!(r.error().contains("missing API token"), "{}", r.error());
+        // A wrong token.
+        let wrong = [("Authorization", "Bearer odin_not_it"), JSON];
+        let r = http(net.api, method, path, &wrong, Some("{}")).await;
+        assert_eq!(r.status, 401, "{method} {path}");
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some("Bearer realm=\"odin\", error=\"invalid_token\"")
+        );
+        assert_eq!(r.error(), "invalid API token");
+    }
+    // Another scheme, or an empty bearer token, is no token.
+    for value in ["Basic b2RpbjpvZGlu", "Bearer ", "odin_test_token"] {
+        let r = http(
+            net.api,
+            "GET",
+            "/api/v1/agents",
+            &[("Authorization", value)],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 401, "{value}");
+        assert!(r.error().contains("missing"), "{value}: {}", r.error());
+    }
+    // The right one, with the scheme in any case.
+    let r = get(&net, "/api/v1/agents").await;
+    assert_eq!((r.status, r.body), (200, json!({"agents": []})));
+    let lower = [("authorization", "bearer odin_test_token")];
+    let r = http(net.api, "GET", "/api/v1/clients", &lower, None).await;
+    assert_eq!((r.status, r.body), (200, json!({"clients": []})));
+    // Unknown endpoints and methods: JSON too.
+    let r = get(&net, "/api/v1/nothing").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "no such endpoint");
+    let r = http(net.api, "DELETE", "/api/v1/clients", &[AUTH], None).await;
+    assert_eq!(r.status, 405);
+}
+
+#[tokio::test]
+async fn without_authentication_every_request_is_served() {
+    let net = start_with(ControllerConfig::default(), ApiTokens::insecure_no_auth()).await;
+    let r = http(net.api, "GET", "/api/v1/agents", &[], None).await;
+    assert_eq!((r.status, r.body), (200, json!({"agents": []})));
+}
+
+#[tokio::test]
+async fn tokens_come_from_the_file_and_a_revocation_takes_effect_at_once() {
+    let path = temp_path("tokens");
+    let dashboard = tokens::create_token(&path, Some("dashboard")).unwrap();
+    let ci = tokens::create_token(&path, None).unwrap();
+    assert_eq!(ci.name, "token-1");
+    assert!(dashboard.token.starts_with("odin_") && dashboard.token.len() == 69);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(&dashboard.token) && !text.contains(&ci.token));
+    assert_eq!(text.lines().filter(|l| l.starts_with("sha256:")).count(), 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(matches!(
+        tokens::create_token(&path, Some("dashboard")),
+        Err(tokens::TokenFileError::NameTaken(_))
+    ));
+    assert!(matches!(
+        tokens::create_token(&path, Some("two words")),
+        Err(tokens::TokenFileError::BadName(_))
+    ));
+
+    let net = start_with(
+        ControllerConfig::default(),
+        ApiTokens::from_file(&path).unwrap(),
+    )
+    .await;
+    let as_user = |token: &str| format!("Bearer {token}");
+    for token in [&dashboard.token, &ci.token] {
+        let auth = as_user(token);
+        let r = http(
+            net.api,
+            "GET",
+            "/api/v1/agents",
+            &[("Authorization", &auth)],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    tokens::revoke_token(&path, "dashboard").unwrap();
+    let auth = as_user(&dashboard.token);
+    let r = http(
+        net.api,
+        "GET",
+        "/api/v1/agents",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    let auth = as_user(&ci.token);
+    let r = http(
+        net.api,
+        "GET",
+        "/api/v1/agents",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let names: Vec<_> = tokens::read_tokens(&path)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, [Some("token-1".to_string())]);
+    assert!(matches!(
+        tokens::revoke_token(&path, "dashboard"),
+        Err(tokens::TokenFileError::NoSuchName(_))
+    ));
+
+    // A file broken while the controller runs refuses everyone.
+    std::fs::write(&path, "this is not a token line\n").unwrap();
+    let r = http(
+        net.api,
+        "GET",
+        "/api/v1/agents",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    // A malformed file is refused at start.
+    let e = ApiTokens::from_file(&path).unwrap_err().to_string();
+    assert!(e.contains("line 1"), "{e}");
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[tokio::test]
+async fn agents_and_clients_are_reported() {
+    let net = start().await;
+    let (_ap1, _ap2) = two_agents(&net, Script::default()).await;
+
+    let r = get(&net, "/api/v1/agents").await;
+    assert_eq!(r.status, 200);
+    let agents = r.body["agents"].as_array().unwrap();
+    assert_eq!(agents.len(), 2);
+    let ap1 = &agents[0];
+    assert_eq!(ap1["name"], "ap1");
+    assert_eq!(ap1["up"], true);
+    assert_eq!(ap1["connected"], true);
+    assert_eq!(ap1["software"], "fake-agent ap1");
+    assert_eq!(ap1["last_down"], Value::Null);
+    assert!(ap1["last_heard_ms_ago"].as_u64().unwrap() < 5000);
+    let r0 = &ap1["radios"][0];
+    assert_eq!(r0["index"], 0);
+    assert_eq!(r0["name"], "phy0");
+    assert_eq!(r0["address"], "02:00:00:01:00:00");
+    assert_eq!(r0["band"], "ghz2");
+    assert_eq!(r0["channel"], 1);
+    assert_eq!(r0["channels"], json!([1, 6, 11]));
+    assert_eq!(
+        (r0["ht"].clone(), r0["vht"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(r0["max_lvaps"], 4);
+    assert_eq!(r0["lvaps"], json!(["02:00:00:00:01:00"]));
+    assert_eq!(r0["load"], 1);
+    assert_eq!(r0["utilization"], 0.25);
+    assert!(r0["stats_age_ms"].as_u64().unwrap() < 5000);
+    let ap2 = &agents[1];
+    assert_eq!(ap2["radios"].as_array().unwrap().len(), 2);
+    assert_eq!(ap2["radios"][0]["lvaps"], json!([]));
+    assert_eq!(ap2["radios"][0]["utilization"], Value::Null);
+    assert_eq!(ap2["radios"][0]["stats_age_ms"], Value::Null);
+
+    let one = get(&net, "/api/v1/agents/ap2").await;
+    assert_eq!(one.status, 200);
+    assert_eq!(without_ages(&one.body), without_ages(ap2));
+    let r = get(&net, "/api/v1/agents/ap9").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "unknown agent ap9");
+
+    let r = get(&net, "/api/v1/clients").await;
+    assert_eq!(r.status, 200);
+    let clients = r.body["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 1);
+    let c = &clients[0];
+    assert_eq!(c["mac"], "02:00:00:00:01:00");
+    assert!(c["bssid"].as_str().unwrap().starts_with("06:0d:1e:"));
+    assert_eq!(c["associated"], true);
+    assert_eq!(c["aid"], 1);
+    assert_eq!(
+        c["lvap"],
+        json!({"agent": "ap1", "radio": 0, "state": "active", "handoff": null})
+    );
+    let signals = c["signals"].as_array().unwrap();
+    assert_eq!(signals.len(), 2);
+    assert_eq!(
+        (signals[0]["agent"].clone(), signals[0]["radio"].clone()),
+        (json!("ap1"), json!(0))
+    );
+    // The statistics' signal (-41, heard 20 ms before they came) is newer
+    // than the probe's.
+    assert_eq!(signals[0]["signal_dbm"], -41);
+    assert_eq!(
+        (
+            signals[1]["agent"].clone(),
+            signals[1]["signal_dbm"].clone()
+        ),
+        (json!("ap2"), json!(-60))
+    );
+    assert!(signals.iter().all(|s| s["age_ms"].as_u64().unwrap() < 5000));
+    let stats = c["stats"].as_array().unwrap();
+    assert_eq!(stats.len(), 1);
+    let s = &stats[0];
+    assert_eq!(
+        (
+            s["agent"].clone(),
+            s["radio"].clone(),
+            s["signal_dbm"].clone(),
+            s["served"].clone(),
+            s["rx_bytes"].clone(),
+            s["tx_bytes"].clone(),
+            s["inactive_ms"].clone()
+        ),
+        (
+            json!("ap1"),
+            json!(0),
+            json!(-41),
+            json!(true),
+            json!(1234),
+            json!(5678),
+            json!(20)
+        )
+    );
+    assert!(s["age_ms"].as_u64().unwrap() < 5000);
+
+    // One client, by address in any accepted spelling.
+    for spelling in [
+        "02:00:00:00:01:00",
+        "02-00-00-00-01-00",
+        "02:00:00:00:01:00".to_uppercase().as_str(),
+    ] {
+        let r = get(&net, &format!("/api/v1/clients/{spelling}")).await;
+        assert_eq!(r.status, 200, "{spelling}");
+        assert_eq!(without_ages(&r.body), without_ages(c), "{spelling}");
+    }
+    for bad in [
+        "02:00:00:00:01",
+        "zz:00:00:00:01:00",
+        "02:00:00:00:01:00:00",
+        "client",
+    ] {
+        let r = get(&net, &format!("/api/v1/clients/{bad}")).await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.error().starts_with("bad MAC address"), "{}", r.error());
+    }
+    let r = get(&net, "/api/v1/clients/02:00:00:00:09:09").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "unknown client 02:00:00:00:09:09");
+}
+
+#[tokio::test]
+async fn a_handoff_moves_the_client_and_reports_its_steps() {
+    let net = start().await;
+    let script = Script {
+        step_delay: Duration::from_millis(2),
+        ..Script::default()
+    };
+    let (ap1, ap2) = two_agents(&net, script).await;
+    let handoff = "/api/v1/clients/02:00:00:00:01:00/handoff";
+
+    // Bad requests first: nothing moves.
+    let r = post(
+        &net,
+        "/api/v1/clients/02:00:00:00:01/handoff",
+        json!({"agent": "ap2"}),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.error().starts_with("bad MAC address"));
+    for (body, what) in [
+        ("{\"agent\": \"ap2\"", "malformed JSON"),
+        ("[1, 2]", "invalid request body"),
+        ("{}", "missing field `agent`"),
+        ("{\"agent\": 2}", "invalid type"),
+        ("{\"agent\": \"ap2\", \"radio\": -1}", "invalid value"),
+        (
+            "{\"agent\": \"ap2\", \"to\": \"ap3\"}",
+            "unknown field `to`",
+        ),
+        ("{\"agent\": \"\"}", "`agent` is empty"),
+        ("", "malformed JSON"),
+    ] {
+        let r = http(net.api, "POST", handoff, &[AUTH, JSON], Some(body)).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert!(r.error().contains(what), "{body}: {}", r.error());
+    }
+    let r = http(
+        net.api,
+        "POST",
+        handoff,
+        &[AUTH],
+        Some("{\"agent\": \"ap2\"}"),
+    )
+    .await;
+    assert_eq!(r.status, 415);
+    let r = post(
+        &net,
+        "/api/v1/clients/02:00:00:00:09:09/handoff",
+        json!({"agent": "ap2"}),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "unknown client 02:00:00:00:09:09");
+    let r = post(&net, handoff, json!({"agent": "ap9"})).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "unknown agent ap9");
+    let r = post(&net, handoff, json!({"agent": "ap2", "radio": 7})).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error(), "unknown radio ap2/7");
+    let r = post(&net, handoff, json!({"agent": "ap2", "radio": 1})).await;
+    assert_eq!(r.status, 409);
+    assert!(r.error().contains("no room"), "{}", r.error());
+    let r = post(&net, handoff, json!({"agent": "ap1"})).await;
+    assert_eq!((r.status, r.body), (200, json!({"already_serving": true})));
+    assert!(ap1
+        .seen()
+        .iter()
+        .all(|m| !matches!(m, ControllerMsg::ExportLvap { .. })));
+
+    // The handoff.
+    let r = post(&net, handoff, json!({"agent": "ap2", "cause": "test"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body["handoff"].as_u64().unwrap() >= 1);
+    let d = &r.body["durations_us"];
+    let steps: Vec<u64> = ["export", "add", "remove", "authorize"]
+        .iter()
+        .map(|s| d[s].as_u64().unwrap_or_else(|| panic!("no {s} in {d}")))
+        .collect();
+    assert!(steps.iter().all(|us| *us >= 2000), "{d}");
+    assert!(
+        d["total"].as_u64().unwrap() >= steps.iter().sum::<u64>(),
+        "{d}"
+    );
+    assert_eq!(d.as_object().unwrap().len(), 5);
+
+    // The agents saw the four steps in order.
+    let kinds = |agent: &FakeAgent| -> Vec<&'static str> {
+        agent
+            .seen()
+            .iter()
+            .filter_map(|m| match m {
+                ControllerMsg::ExportLvap { .. } => Some("export"),
+                ControllerMsg::AddLvap {
+                    station: Some(_), ..
+                } => Some("import"),
+                ControllerMsg::AddLvap { station: None, .. } => Some("add"),
+                ControllerMsg::RemoveLvap {
+                    deauthenticate: false,
+                    ..
+                } => Some("remove silently"),
+                ControllerMsg::RemoveLvap { .. } => Some("remove"),
+                ControllerMsg::AuthorizeLvap { .. } => Some("authorize"),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(kinds(&ap1), ["add", "export", "remove silently"]);
+    assert_eq!(kinds(&ap2), ["import", "authorize"]);
+
+    let r = get(&net, "/api/v1/clients/02:00:00:00:01:00").await;
+    assert_eq!(
+        r.body["lvap"],
+        json!({"agent": "ap2", "radio": 0, "state": "active", "handoff": null})
+    );
+    let r = get(&net, "/api/v1/agents").await;
+    assert_eq!(r.body["agents"][0]["radios"][0]["lvaps"], json!([]));
+    assert_eq!(
+        r.body["agents"][1]["radios"][0]["lvaps"],
+        json!(["02:00:00:00:01:00"])
+    );
+
+    // Again to the agent that serves it now; to another radio of it.
+    let r = post(&net, handoff, json!({"agent": "ap2"})).await;
+    assert_eq!((r.status, r.body), (200, json!({"already_serving": true})));
+    let r = post(&net, handoff, json!({"agent": "ap2", "radio": 0})).await;
+    assert_eq!((r.status, r.body), (200, json!({"already_serving": true})));
+    let r = post(&net, handoff, json!({"agent": "ap2", "radio": 1})).await;
+    assert_eq!(r.status, 409);
+    assert!(r.error().contains("radios of one agent"), "{}", r.error());
+
+    // A target that went away.
+    let ap3 = fake_agent(
+        &net.handle,
+        "ap3",
+        vec![radio(3, 0, 1, 4)],
+        Script::default(),
+    )
+    .await;
+    drop(ap3);
+    wait_for(&net.handle, "ap3 down", |core| {
+        core.agents().contains_key("ap3") && !core.is_up("ap3")
+    })
+    .await;
+    let r = post(&net, handoff, json!({"agent": "ap3"})).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.error(), "agent ap3 is down");
+    let r = get(&net, "/api/v1/agents/ap3").await;
+    assert_eq!(
+        (r.body["up"].clone(), r.body["connected"].clone()),
+        (json!(false), json!(false))
+    );
+    assert_eq!(r.body["last_down"], "connection closed");
+}
+
+#[tokio::test]
+async fn a_running_handoff_is_a_conflict_and_a_stopping_controller_a_503() {
+    // The target never acknowledges the import; the step would time out
+    // only after a minute.
+    let config = ControllerConfig {
+        step_timeout: Duration::from_secs(60),
+        ..ControllerConfig::default()
+    };
+    let net = start_with(config, ApiTokens::from_tokens([TOKEN])).await;
+    let script = Script {
+        silent_import: true,
+        ..Script::default()
+    };
+    let (_ap1, _ap2) = two_agents(&net, script).await;
+    let api = net.api;
+    let running = tokio::spawn(async move {
+        let body = json!({"agent": "ap2"}).to_string();
+        http(
+            api,
+            "POST",
+            "/api/v1/clients/02:00:00:00:01:00/handoff",
+            &[AUTH, JSON],
+            Some(&body),
+        )
+        .await
+    });
+    wait_for(&net.handle, "the handoff at step 2", |core| {
+        core.handoffs()
+            .values()
+            .any(|h| h.phase == odin_controller::core::handoff::Phase::AddAtTarget)
+    })
+    .await;
+
+    let r = get(&net, "/api/v1/clients/02:00:00:00:01:00").await;
+    let lvap = &r.body["lvap"];
+    assert_eq!(
+        (lvap["agent"].clone(), lvap["state"].clone()),
+        (json!("ap1"), json!("migrating"))
+    );
+    let h = &lvap["handoff"];
+    assert_eq!(h["from"], json!({"agent": "ap1", "radio": 0}));
+    assert_eq!(h["to"], json!({"agent": "ap2", "radio": 0}));
+    assert_eq!(
+        (h["phase"].clone(), h["cause"].clone()),
+        (json!("add"), json!("api"))
+    );
+    let id = h["id"].as_u64().unwrap();
+
+    let r = post(
+        &net,
+        "/api/v1/clients/02:00:00:00:01:00/handoff",
+        json!({"agent": "ap2"}),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["handoff"], id);
+    assert!(r.error().contains("handoff"), "{}", r.error());
+    let r = post(
+        &net,
+        "/api/v1/clients/02:00:00:00:01:00/disconnect",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["handoff"], id);
+
+    // The controller stops: the waiting request and every later one get
+    // 503 (the API itself keeps serving until its own shutdown).
+    net.controller_stop.cancel();
+    let r = tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("the waiting handoff request was answered")
+        .unwrap();
+    assert_eq!(r.status, 503);
+    assert_eq!(r.error(), "the controller is stopping");
+    for path in [
+        "/api/v1/agents",
+        "/api/v1/clients",
+        "/api/v1/clients/02:00:00:00:01:00",
+    ] {
+        let r = get(&net, path).await;
+        assert_eq!(r.status, 503, "{path}");
+    }
+    let r = post(
+        &net,
+        "/api/v1/clients/02:00:00:00:01:00/disconnect",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 503);
+    let r = http(net.api, "GET", "/api/v1/health", &[], None).await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn a_disconnect_removes_the_lvap_and_deauthenticates() {
+    let net = start().await;
+    let (ap1, _ap2) = two_agents(&net, Script::default()).await;
+    let path = "/api/v1/clients/02:00:00:00:01:00/disconnect";
+    let r = http(net.api, "POST", path, &[AUTH], None).await;
+    assert_eq!((r.status, r.body), (200, json!({"disconnected": true})));
+    assert!(ap1.seen().iter().any(|m| matches!(
+        m,
+        ControllerMsg::RemoveLvap {
+            deauthenticate: true,
+            ..
+        }
+    )));
+    let r = get(&net, "/api/v1/clients/02:00:00:00:01:00").await;
+    assert_eq!(
+        (r.body["lvap"].clone(), r.body["associated"].clone()),
+        (Value::Null, json!(false))
+    );
+    // Nothing left to disconnect; unknown; malformed.
+    let r = http(net.api, "POST", path, &[AUTH], None).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.error(), "client 02:00:00:00:01:00 has no LVAP");
+    let r = http(
+        net.api,
+        "POST",
+        "/api/v1/clients/02:00:00:00:09:09/disconnect",
+        &[AUTH],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = http(
+        net.api,
+        "POST",
+        "/api/v1/clients/nope/disconnect",
+        &[AUTH],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn channel_changes_and_every_way_they_fail() {
+    let config = ControllerConfig {
+        step_timeout: Duration::from_millis(200),
+        ..ControllerConfig::default()
+    };
+    let net = start_with(config, ApiTokens::from_tokens([TOKEN])).await;
+    let script = Script {
+        fail_channel: Some(11),
+        silent_channel: Some(1),
+        ..Script::default()
+    };
+    let ap = fake_agent(&net.handle, "ap1", vec![radio(1, 0, 1, 4)], script).await;
+    let channel = "/api/v1/agents/ap1/radios/0/channel";
+
+    let r = post(&net, channel, json!({"channel": 6})).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            200,
+            json!({"channel_set": true, "agent": "ap1", "radio": 0, "channel": 6})
+        )
+    );
+    assert!(ap.seen().iter().any(|m| matches!(
+        m,
+        ControllerMsg::SetChannel {
+            radio: 0,
+            channel: 6,
+            ..
+        }
+    )));
+    let r = get(&net, "/api/v1/agents/ap1").await;
+    assert_eq!(r.body["radios"][0]["channel"], 6);
+
+    for (body, status, what) in [
+        (
+            json!({"channel": 13}),
+            422,
+            "the radio cannot use channel 13",
+        ),
+        (json!({"channel": 300}), 422, "channel 300 does not exist"),
+        (json!({"channel": 0}), 422, "channel 0 does not exist"),
+        (json!({"channel": "six"}), 400, "invalid type"),
+        (json!({"chanel": 6}), 400, "unknown field"),
+        (
+            json!({"channel": 11}),
+            502,
+            "the agent failed: channel 11 is busy",
+        ),
+        (
+            json!({"channel": 1}),
+            504,
+            "the agent did not answer in time",
+        ),
+    ] {
+        let r = post(&net, channel, body.clone()).await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+        assert!(r.error().contains(what), "{body}: {}", r.error());
+    }
+    for (path, status, what) in [
+        (
+            "/api/v1/agents/ap1/radios/x/channel",
+            400,
+            "bad radio index",
+        ),
+        (
+            "/api/v1/agents/ap1/radios/-1/channel",
+            400,
+            "bad radio index",
+        ),
+        (
+            "/api/v1/agents/ap1/radios/9/channel",
+            404,
+            "unknown radio ap1/9",
+        ),
+        (
+            "/api/v1/agents/ap9/radios/0/channel",
+            404,
+            "unknown agent ap9",
+        ),
+    ] {
+        let r = post(&net, path, json!({"channel": 6})).await;
+        assert_eq!(r.status, status, "{path}");
+        assert!(r.error().contains(what), "{path}: {}", r.error());
+    }
+    let r = get(&net, "/api/v1/agents/ap1").await;
+    assert_eq!(r.body["radios"][0]["channel"], 6);
+}
