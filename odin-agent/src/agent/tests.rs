@@ -718,3 +718,48 @@ fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
         ] if flags.authorized
     ));
 }
+
+#[test]
+fn a_migrated_ht_client_is_told_to_set_up_its_block_acks_again() {
+    let mut core = core(8);
+    up(&mut core);
+    let mut station = odin_proto::StationState::unassociated(CLIENT, BSSID);
+    station.aid = 1;
+    station.listen_interval = 10;
+    station.supported_rates = vec![0x82, 0x84, 0x8b, 0x96];
+    station.flags.associated = true;
+    station.ht_capabilities = Some(vec![
+        0x2c, 0, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(station),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    let authorize = ControllerMsg::AuthorizeLvap {
+        id: 2,
+        bssid: BSSID,
+    };
+    let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
+    let delbas: Vec<(u8, bool)> = out
+        .iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(
+                0,
+                RadioCmd::SendFrame {
+                    bssid: BSSID,
+                    frame,
+                    ..
+                },
+            ) if frame.get(24..26) == Some(&[3, 2]) => {
+                let params = u16::from_le_bytes([frame[26], frame[27]]);
+                Some(((params >> 12) as u8, params & 0x0800 != 0))
+            }
+            _ => None,
+        })
+        .collect();
+    let want: Vec<(u8, bool)> = (0..8).flat_map(|t| [(t, true), (t, false)]).collect();
+    assert_eq!(delbas, want);
+}

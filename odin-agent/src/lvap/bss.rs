@@ -10,8 +10,8 @@ use odin_wire::ie::{
 /// 802.11g rates in 500 kb/s units; 1, 2, 5.5 and 11 Mb/s basic (0x80).
 const DEFAULT_RATES: [u8; 12] = [0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108];
 use odin_wire::ieee80211::{
-    capability, AssocRespRepr, AuthAlgorithm, AuthRepr, BeaconRepr, MgmtBody, MgmtHeader, MgmtRepr,
-    ReasonCode, StatusCode,
+    action::ActionCategory, capability, ActionRepr, AssocRespRepr, AuthAlgorithm, AuthRepr,
+    BeaconRepr, MgmtBody, MgmtHeader, MgmtRepr, ReasonCode, StatusCode,
 };
 use odin_wire::{MacAddr, Result};
 
@@ -310,7 +310,31 @@ impl BssConfig {
         }
         .to_vec()
     }
+
+    /// A DELBA (Block Ack action 2, 9.6.4.4) from `bssid` to `da` ending
+    /// the block-ack agreement of `tid` in which the receiver of this frame
+    /// is the recipient (`initiator`: we speak as the originator) or the
+    /// originator; reason 38, "the agreement must be set up again".
+    pub fn delba(bssid: MacAddr, da: MacAddr, tid: u8, initiator: bool) -> Result<Vec<u8>> {
+        let params = (u16::from(tid & 0x0f) << 12) | (u16::from(initiator) << 11);
+        let [p0, p1] = params.to_le_bytes();
+        let [r0, r1] = DELBA_REASON_SETUP_AGAIN.to_le_bytes();
+        let body = [ACTION_DELBA, p0, p1, r0, r1];
+        MgmtRepr {
+            header: MgmtHeader::new(da, bssid, bssid),
+            body: MgmtBody::Action(ActionRepr::Other {
+                category: ActionCategory::BlockAck.into(),
+                body: &body,
+            }),
+        }
+        .to_vec()
+    }
 }
+
+/// Block Ack action code of a DELBA.
+const ACTION_DELBA: u8 = 2;
+/// Reason code 38: the block-ack agreement is unknown, set it up again.
+const DELBA_REASON_SETUP_AGAIN: u16 = 38;
 
 /// Which optional features both sides agreed on at association.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -342,6 +366,19 @@ mod tests {
             beacon.tail,
             [&[0x32, 0x04, 0x30, 0x48, 0x60, 0x6c][..], &wmm].concat()
         );
+    }
+
+    #[test]
+    fn delba_frames_name_the_tid_and_the_role() {
+        let (ap, sta) = (MacAddr([6, 0, 0, 0, 0, 1]), MacAddr([2, 0, 0, 0, 1, 0]));
+        let f = BssConfig::delba(ap, sta, 5, true).unwrap();
+        // Action, then DA, SA, BSSID, sequence; category 3, action 2,
+        // parameters 0x5800 (TID 5, initiator), reason 38.
+        assert_eq!(f[0], 0xd0);
+        assert_eq!(&f[4..10], &sta.0);
+        assert_eq!(&f[24..], &[3, 2, 0x00, 0x58, 38, 0]);
+        let f = BssConfig::delba(ap, sta, 0, false).unwrap();
+        assert_eq!(&f[24..], &[3, 2, 0x00, 0x00, 38, 0]);
     }
 
     #[test]

@@ -954,15 +954,32 @@ impl Lvap {
         let client = self.config.client;
         match command {
             Command::Authorize => {
+                let mut ht = false;
                 if let Sta::Associated(assoc) = &mut self.sta {
                     if !assoc.station.flags.authorized {
                         assoc.station.flags.authorized = true;
                         assoc.pending_response = None;
+                        ht = assoc.station.ht_capabilities.is_some();
                         out.push(Action::SetStationFlags {
                             sta: client,
                             flags: assoc.station.flags,
                         });
                         out.push(Action::Event(LvapEvent::Authorized));
+                    }
+                }
+                // An imported HT client keeps the block-ack agreements it
+                // made with the kernel that served it before, whose
+                // sequence state this kernel does not have: its reorder
+                // buffers would hold back this kernel's frames and its
+                // aggregates would wait for answers. End every agreement,
+                // both roles, every TID: the client sets them up again
+                // with the kernel that serves it now.
+                if ht {
+                    for tid in 0..8 {
+                        for initiator in [true, false] {
+                            let frame = BssConfig::delba(self.config.bssid, client, tid, initiator);
+                            self.send(frame, None, out);
+                        }
                     }
                 }
             }
