@@ -43,6 +43,11 @@ pub struct BssConfig {
     pub extended_capabilities: Option<Vec<u8>>,
     /// Largest listen interval accepted at association.
     pub max_listen_interval: u16,
+    /// Beacons carry an empty SSID element (as hostapd's
+    /// `ignore_broadcast_ssid=1`); probe responses still name it. Every
+    /// LVAP hides its SSID: its BSS is one client's, and another client
+    /// that saw the SSID in its beacons would try to join it in vain.
+    pub hide_ssid: bool,
 }
 
 /// A beacon split the way nl80211's START_AP wants it: the head (MAC
@@ -76,6 +81,7 @@ impl BssConfig {
             wmm: Some(Wmm::Parameter(WmmParameter::hostapd_default(0))),
             extended_capabilities: None,
             max_listen_interval: 65535,
+            hide_ssid: false,
         }
     }
 
@@ -119,9 +125,15 @@ impl BssConfig {
         }
     }
 
-    /// SSID, supported rates, DS parameter set: the elements before the TIM.
-    fn head_elements(&self, out: &mut Vec<u8>) -> Result<()> {
-        ElementRepr::Ssid(&self.ssid).emit_to_vec(out)?;
+    /// SSID (empty in a beacon of a BSS that hides it), supported rates,
+    /// DS parameter set: the elements before the TIM.
+    fn head_elements(&self, out: &mut Vec<u8>, beacon: bool) -> Result<()> {
+        let ssid: &[u8] = if beacon && self.hide_ssid {
+            &[]
+        } else {
+            &self.ssid
+        };
+        ElementRepr::Ssid(ssid).emit_to_vec(out)?;
         Self::push(out, self.rates.supported_element())?;
         ElementRepr::DsParams {
             channel: self.channel,
@@ -153,7 +165,7 @@ impl BssConfig {
     /// The beacon for `bssid`, split into head and tail.
     pub fn beacon(&self, bssid: MacAddr) -> Result<BeaconTemplate> {
         let mut elements = Vec::with_capacity(64);
-        self.head_elements(&mut elements)?;
+        self.head_elements(&mut elements, true)?;
         let repr = MgmtRepr {
             header: MgmtHeader::new(MacAddr::BROADCAST, bssid, bssid),
             body: MgmtBody::Beacon(BeaconRepr {
@@ -203,7 +215,7 @@ impl BssConfig {
     /// the TIM.
     pub fn probe_response(&self, bssid: MacAddr, da: MacAddr) -> Result<Vec<u8>> {
         let mut elements = Vec::with_capacity(160);
-        self.head_elements(&mut elements)?;
+        self.head_elements(&mut elements, false)?;
         self.tail_elements(&mut elements)?;
         MgmtRepr {
             header: MgmtHeader::new(da, bssid, bssid),

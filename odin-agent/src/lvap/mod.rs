@@ -423,7 +423,8 @@ pub struct Lvap {
 
 impl Lvap {
     /// Creates an LVAP that beacons and waits for its client.
-    pub fn new(config: LvapConfig, out: &mut Vec<Action>) -> odin_wire::Result<Lvap> {
+    pub fn new(mut config: LvapConfig, out: &mut Vec<Action>) -> odin_wire::Result<Lvap> {
+        config.bss.hide_ssid = true;
         let lvap = Lvap {
             config,
             sta: Sta::None,
@@ -441,7 +442,7 @@ impl Lvap {
     /// agent: it beacons and adds the station with the imported state, not
     /// yet authorized; [`Command::Authorize`] lets data flow.
     pub fn import(
-        config: LvapConfig,
+        mut config: LvapConfig,
         state: StationState,
         now: Instant,
         out: &mut Vec<Action>,
@@ -455,6 +456,7 @@ impl Lvap {
         if !(1..=2007).contains(&state.aid) {
             return Err(ImportError::BadAid(state.aid));
         }
+        config.bss.hide_ssid = true;
         let mut station = state;
         station.flags.authorized = false;
         let next_station_poll = now + config.timeouts.station_poll;

@@ -50,6 +50,7 @@ fn bss() -> BssConfig {
         wmm: elems.wmm,
         extended_capabilities: Some(vec![0, 0, 0, 0, 0, 0, 0, 0x40]),
         max_listen_interval: 65535,
+        hide_ssid: false,
     }
 }
 
@@ -245,7 +246,7 @@ fn starts_beaconing_with_exact_head() {
         &[0x80, 0x00, 0x00, 0x00][..],           // beacon, duration 0
         &[0xff; 6], &BSSID.0, &BSSID.0, &[0, 0], // DA, SA, BSSID, seq
         &[0; 8], &[100, 0], &[0x21, 0x04],       // timestamp, interval, ESS|short preamble|short slot
-        &[0x00, 0x04], b"odin",
+        &[0x00, 0x00],                           // SSID hidden: one client's BSS
         &[0x01, 0x08, 0x82, 0x84, 0x8b, 0x96, 0x0c, 0x12, 0x18, 0x24],
         &[0x03, 0x01, 0x06],
     ].concat();

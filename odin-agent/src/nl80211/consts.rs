@@ -116,6 +116,7 @@ pub const CHAN_HT20: u32 = 1;
 pub const AUTHTYPE_OPEN_SYSTEM: u32 = 0;
 /// enum nl80211_hidden_ssid
 pub const HIDDEN_SSID_NOT_IN_USE: u32 = 0;
+pub const HIDDEN_SSID_ZERO_LEN: u32 = 1;
 
 /// enum nl80211_sta_flags (bit numbers)
 pub const STA_FLAG_AUTHORIZED: u32 = 1;

@@ -821,6 +821,7 @@ impl Driver {
                 ssid,
                 freq: self.freq,
                 ht20: has_element(tail, 61),
+                hidden: !ssid.is_empty() && beacon_ssid_len(head) == Some(0),
             },
         );
         self.ctrl.request(&msg, false).await?;
@@ -1315,6 +1316,15 @@ pub fn parse_station_info(attrs: &[u8]) -> Option<StationInfo> {
 }
 
 /// Whether an element region holds an element with this id.
+/// The length of the SSID element of a beacon head (the first element,
+/// after the 24-byte header and 12 bytes of fixed fields).
+fn beacon_ssid_len(head: &[u8]) -> Option<u8> {
+    match head.get(36..38) {
+        Some([0, len]) => Some(*len),
+        _ => None,
+    }
+}
+
 fn has_element(mut elements: &[u8], id: u8) -> bool {
     while let [eid, len, rest @ ..] = elements {
         if *eid == id {

@@ -207,6 +207,9 @@ pub struct StartAp<'a> {
     pub freq: u32,
     /// 20 MHz HT (else no HT).
     pub ht20: bool,
+    /// The beacons carry an empty SSID element (hidden SSID, zero
+    /// length): NL80211_HIDDEN_SSID_ZERO_LEN.
+    pub hidden: bool,
 }
 
 /// START_AP of an open BSS.
@@ -218,7 +221,14 @@ pub fn start_ap(family: u16, p: &StartAp<'_>) -> NlMsg {
         .u32(ATTR_BEACON_INTERVAL, u32::from(p.beacon_interval))
         .u32(ATTR_DTIM_PERIOD, u32::from(p.dtim_period))
         .put(ATTR_SSID, p.ssid)
-        .u32(ATTR_HIDDEN_SSID, HIDDEN_SSID_NOT_IN_USE)
+        .u32(
+            ATTR_HIDDEN_SSID,
+            if p.hidden {
+                HIDDEN_SSID_ZERO_LEN
+            } else {
+                HIDDEN_SSID_NOT_IN_USE
+            },
+        )
         .u32(ATTR_AUTH_TYPE, AUTHTYPE_OPEN_SYSTEM)
         .u32(ATTR_WIPHY_FREQ, p.freq)
         .u32(

@@ -6,7 +6,7 @@ use odin_proto::{StationFlags, StationState, WmmStation};
 use odin_wire::MacAddr;
 
 use super::consts::*;
-use super::msg::{messages, parse_error, Transaction};
+use super::msg::{messages, parse_error, Attrs, Transaction};
 use super::radio::{parse_family, parse_station_info};
 use super::request::{self, StartAp};
 use super::survey::{mark_in_use, parse_survey_dump};
@@ -179,9 +179,39 @@ fn start_ap_of_the_default_bss() {
             ssid: b"odin",
             freq: 2412,
             ht20: false,
+            hidden: false,
         },
     );
     assert_eq!(sent("START_AP", 2), msg.finish(ACK, 2));
+}
+
+#[test]
+fn an_lvap_hides_its_ssid_in_its_beacons() {
+    let mut bss = BssConfig::new(b"odin", 1);
+    bss.hide_ssid = true;
+    let beacon = bss.beacon(BSSID).unwrap();
+    // The SSID element (after the header and fixed fields) is empty...
+    assert_eq!(&beacon.head[36..38], &[0, 0]);
+    // ... and START_AP says so (NL80211_ATTR_HIDDEN_SSID = ZERO_LEN),
+    // while naming the SSID.
+    let p = StartAp {
+        ifindex: IFINDEX,
+        head: &beacon.head,
+        tail: &beacon.tail,
+        beacon_interval: 100,
+        dtim_period: 2,
+        ssid: b"odin",
+        freq: 2412,
+        ht20: false,
+        hidden: true,
+    };
+    let msg = request::start_ap(FAMILY, &p).finish(ACK, 2);
+    let attrs = Attrs(&msg[20..]);
+    assert_eq!(attrs.u32(ATTR_HIDDEN_SSID), Some(1));
+    assert_eq!(attrs.get(ATTR_SSID), Some(&b"odin"[..]));
+    // Its probe responses name it.
+    let resp = bss.probe_response(BSSID, CLIENT).unwrap();
+    assert_eq!(&resp[36..42], &[0, 4, b'o', b'd', b'i', b'n']);
 }
 
 fn unassociated() -> StationState {
