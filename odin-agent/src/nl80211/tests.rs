@@ -276,7 +276,7 @@ fn frames_and_their_cookie() {
     // cookie before the acknowledgement.
     let replies = answer("FRAME", 7, false);
     assert_eq!(replies.len(), 1);
-    let (cmd, attrs) = (replies[0][0], super::msg::Attrs(&replies[0][4..]));
+    let (cmd, attrs) = (replies[0][0], Attrs(&replies[0][4..]));
     assert_eq!(cmd, CMD_FRAME);
     assert!(attrs.u64(ATTR_COOKIE).is_some());
 }
@@ -323,7 +323,7 @@ fn teardown_requests_and_every_ack() {
 #[test]
 fn transmit_status_matches_the_frame_cookie() {
     let replies = answer("FRAME", 7, false);
-    let cookie = super::msg::Attrs(&replies[0][4..])
+    let cookie = Attrs(&replies[0][4..])
         .u64(ATTR_COOKIE)
         .unwrap();
     let status = captured("recv", "MLME")
@@ -555,7 +555,7 @@ fn channel_switch_layout_byte_by_byte() {
             ..p
         },
     );
-    let attrs = super::msg::Attrs(msg.genl_attrs());
+    let attrs = Attrs(msg.genl_attrs());
     assert!(!attrs.has(ATTR_CH_SWITCH_BLOCK_TX));
     let csa = attrs.nested(ATTR_CSA_IES).unwrap();
     assert_eq!(
