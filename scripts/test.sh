@@ -33,21 +33,10 @@ cargo test --workspace --locked
 step "benchmarks compile and run once (no timing asserted)"
 cargo test --workspace --benches --locked
 
-step "hwsim VM: real hostapd and wpa_supplicant, frames captured on a monitor radio"
-# Installs QEMU, hostapd, wpa_supplicant and a Debian kernel (cached under
-# .cache/hwsim) on first use; about two minutes under emulation.
-captures=target/hwsim-results/capture-frames
-rm -rf "$captures"
-ODIN_RESULTS_DIR=$PWD/$captures hwsim-tests/vm/run.sh -r 4 -t 600 hwsim-tests/scenarios/capture-frames.sh
-
-step "odin-wire parses and re-emits every frame captured just now"
-ODIN_CAPTURE_DIR=$PWD/$captures/pcap cargo test --locked -p odin-wire --test captures --test radiotap_pcap
-
-step "hwsim VM: a real wpa_supplicant associates through an LVAP on our nl80211 backend, pings, and is timed against hostapd"
-cargo build --locked -p odin-agent -p odin-controller --bins
-ODIN_RESULTS_DIR=$PWD/target/hwsim-results/nl80211-lvap hwsim-tests/vm/run.sh -r 2 -t 400 hwsim-tests/scenarios/nl80211-lvap.sh
-cat target/hwsim-results/nl80211-lvap/summary.txt
-
-step "hwsim VM: controller and two agent daemons on real radios; wpa_supplicant gets an LVAP from the controller"
-ODIN_RESULTS_DIR=$PWD/target/hwsim-results/nl80211-controller hwsim-tests/vm/run.sh -r 3 -t 300 hwsim-tests/scenarios/nl80211-controller.sh
-cat target/hwsim-results/nl80211-controller/summary.txt
+step "hwsim VM: every scenario in one boot (real hostapd and wpa_supplicant; our agents and controller), then odin-wire on the fresh captures"
+# Builds the agent and the controller; installs QEMU, hostapd,
+# wpa_supplicant and a Debian kernel (cached under .cache/hwsim) on first
+# use. One VM boot runs every hwsim-tests/scenarios/*.sh that declares its
+# radios, shows their log lines as they happen, and ends with one line per
+# scenario; results in target/hwsim-results/suite/.
+hwsim-tests/run-suite.sh

@@ -12,6 +12,11 @@
 # (trimmed, what goes to odin-wire/tests/data), logs/, conf/, timings.txt.
 #
 #   hwsim-tests/vm/run.sh -r 4 hwsim-tests/scenarios/capture-frames.sh [PHASE...]
+#   hwsim-tests/run-suite.sh capture-frames     (all phases; with the
+#                                               odin-wire check on the host)
+# The log lines also go to $ODIN_RESULTS/summary.txt.
+# radios: 4
+# timeout: 450
 set -u
 
 RES=${ODIN_RESULTS:?run me through hwsim-tests/vm/run.sh}
@@ -26,7 +31,7 @@ NS=sta
 AP0=wlan0 AP1=wlan1 STA=wlan2 MONPHY=phy3 MON=mon0
 FAILED=()
 
-log() { printf '[%7.2f] capture: %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+log() { printf '[%7.2f] capture: %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*" | tee -a "$RES/summary.txt"; }
 now() { date +%s.%N; }
 ms_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%d", (e - s) * 1000 }'; }
 timing() { log "TIMING $*"; echo "$*" >> "$RES/timings.txt"; }
@@ -402,7 +407,10 @@ for f in "$RES"/pcap/*.pcap; do
         tcpdump -r "$f" -nn -e -vvv 2>&1
     } >> "$RES/pcap-summary.txt"
 done
-log "timings:"; cat "$RES/timings.txt" 2>/dev/null
+log "timings:"
+if [[ -f $RES/timings.txt ]]; then
+    while IFS= read -r t; do log "  $t"; done < "$RES/timings.txt"
+fi
 if [[ ${#FAILED[@]} -gt 0 ]]; then
     log "failed phases: ${FAILED[*]}"
     exit 1

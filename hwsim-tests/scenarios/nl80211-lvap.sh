@@ -5,7 +5,13 @@
 # 5 pings over the LVAP. Builds nothing: the host runs
 #   cargo build -p odin-agent --bins
 #   hwsim-tests/vm/run.sh -r 2 -t 300 hwsim-tests/scenarios/nl80211-lvap.sh
+# or, with the build and in the suite's VM: hwsim-tests/run-suite.sh nl80211-lvap
 # Results in $ODIN_RESULTS: probe.log, wpa_supplicant.log, summary.txt.
+# Ends with the association time through the pre-created LVAP against
+# hostapd on the same radio (RESULT association_lvap ...; the controller's
+# path is timed by nl80211-controller.sh).
+# radios: 2
+# timeout: 450
 set -u
 
 RES=${ODIN_RESULTS:-/tmp/nl80211-lvap}
@@ -46,19 +52,11 @@ IFACE=$(iw dev | awk -v b="$BSSID" '/Interface/ { i = $2 } $1 == "addr" && $2 ==
 [[ -n $IFACE ]] || fail "no interface with address $BSSID"
 log "AP interface $IFACE: $(iw dev "$IFACE" info | tr '\n' ' ')"
 
-cat > "$RES/wpa_supplicant.conf" <<EOF
-ctrl_interface=/run/wpa_supplicant
-network={
-    ssid="$SSID"
-    key_mgmt=NONE
-    scan_freq=$FREQ
-}
-EOF
+write_open_wpa_conf "$RES/wpa_supplicant.conf" "$SSID"
 T0=$(now)
 ip netns exec "$NS" wpa_supplicant -t -D nl80211 -i "$STA" -c "$RES/wpa_supplicant.conf" \
     > "$RES/wpa_supplicant.log" 2>&1 &
 PIDS+=($!)
-sta_done() { wpacli status 2>/dev/null | grep -qx "wpa_state=COMPLETED"; }
 if ! wait_for 30 sta_done; then
     wpacli status >> "$RES/summary.txt" 2>&1
     tail -n 40 "$RES/probe.log"
@@ -108,33 +106,15 @@ ieee80211n=0
 wmm_enabled=1
 HOSTAPD
 HOSTAPD_BSSID=$(cat /sys/class/net/wlan0/address)
-# One association; prints its time in ms, or fails. The time is
-# wpa_supplicant's own, from "Successfully initialized" to
-# CTRL-EVENT-CONNECTED (its -t timestamps): the emulated machine's process
-# start-up and our polling stay out of it, the same for both sides.
-associate_once() {
-    local expect=$1 log=$2 pid
-    # Forget the BSS of the previous try (cfg80211 keeps scan results for
-    # 30 s and wpa_supplicant would try the vanished one first).
-    in_ns ip link set "$STA" up
-    in_ns iw dev "$STA" scan flush freq "$FREQ" > /dev/null 2>&1
-    in_ns ip link set "$STA" down
-    ip netns exec "$NS" wpa_supplicant -t -D nl80211 -i "$STA" -c "$RES/wpa_supplicant.conf" \
-        > "$log" 2>&1 &
-    pid=$!
-    if ! wait_for 30 sta_done; then
-        kill "$pid" 2>/dev/null
-        return 1
-    fi
-    if ! wpacli status | grep -qx "bssid=$expect"; then
-        kill "$pid" 2>/dev/null
-        return 1
-    fi
-    wpacli terminate > /dev/null 2>&1
-    wait_for 5 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
-    awk '/Successfully initialized wpa_supplicant/ && !s { s = $1 + 0 }
-         /CTRL-EVENT-CONNECTED/ && !c { c = $1 + 0 }
-         END { if (s && c) printf "%d\n", (c - s) * 1000; else exit 1 }' "$log"
+# One association through lib.sh's associate_once; prints its time in ms
+# (wpa_supplicant's own), or fails when the client did not associate to
+# EXPECT.
+associate_to() {
+    local expect=$1 wlog=$2 out ms bssid
+    out=$(associate_once "$RES/wpa_supplicant.conf" "$wlog" 30) || return 1
+    read -r ms _ bssid <<< "$out"
+    [[ $bssid == "$expect" ]] || return 1
+    echo "$ms"
 }
 odin_times=()
 hostapd_times=()
@@ -146,7 +126,7 @@ for try in 1 2 3 4 5 6 7 8; do
         --channel "$CHANNEL" --seconds 60 > "$RES/probe-compare-$try.log" 2>&1 &
     ppid=$!
     wait_for 20 grep -q "AP started" "$RES/probe-compare-$try.log" || fail "try $try: our AP did not start"
-    if ms=$(associate_once "$BSSID" "$RES/wpa-odin-$try.log"); then
+    if ms=$(associate_to "$BSSID" "$RES/wpa-odin-$try.log"); then
         odin_times+=("$ms")
     else
         log "try $try: no association through the LVAP (see wpa-odin-$try.log)"
@@ -157,7 +137,7 @@ for try in 1 2 3 4 5 6 7 8; do
     hostapd "$RES/hostapd.conf" > "$RES/hostapd-$try.log" 2>&1 &
     hpid=$!
     wait_for 20 grep -q "AP-ENABLED" "$RES/hostapd-$try.log" || fail "try $try: hostapd did not start"
-    if ms=$(associate_once "$HOSTAPD_BSSID" "$RES/wpa-hostapd-$try.log"); then
+    if ms=$(associate_to "$HOSTAPD_BSSID" "$RES/wpa-hostapd-$try.log"); then
         hostapd_times+=("$ms")
     else
         log "try $try: no association through hostapd (see wpa-hostapd-$try.log)"
@@ -169,10 +149,9 @@ for try in 1 2 3 4 5 6 7 8; do
 done
 [[ ${#odin_times[@]} -ge 5 ]] || fail "fewer than 5 associations through the LVAP in 8 tries"
 [[ ${#hostapd_times[@]} -ge 5 ]] || fail "fewer than 5 associations through hostapd in 8 tries"
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ODIN_MS=$(median "${odin_times[@]}")
 HOSTAPD_MS=$(median "${hostapd_times[@]}")
 RATIO=$(awk -v a="$ODIN_MS" -v b="$HOSTAPD_MS" 'BEGIN { printf "%.2f", a / b }')
-log "RESULT association odin_ms=$ODIN_MS hostapd_ms=$HOSTAPD_MS ratio=$RATIO"
+log "RESULT association_lvap odin_ms=$ODIN_MS hostapd_ms=$HOSTAPD_MS ratio=$RATIO"
 log "PASS"
 exit 0

@@ -3,7 +3,8 @@
 # /init of the hwsim test VM (runs as PID 1 from the initramfs, busybox sh).
 #
 # 1. loads virtio/9p, mounts the host root read-only at /mnt and the writable
-#    results share at /mnt/run/odin-results (/run/odin-results after chroot)
+#    results share at /mnt/run/odin-results (/run/odin-results after chroot);
+#    the initramfs' modules at /run/odin-kmod/lib/modules after chroot
 # 2. reads .odin/init.env from the results share (written by run.sh)
 # 3. loads mac80211_hwsim with ODIN_RADIOS radios and the other modules
 # 4. chroots into the host root and runs .odin/launch.sh (written by run.sh)
@@ -21,6 +22,11 @@ setup() {
     mount -t proc proc /proc
     mount -t sysfs sys /sys
     mount -t devtmpfs dev /dev
+    # What udev would add: bash's process substitution needs /dev/fd.
+    ln -sf /proc/self/fd /dev/fd
+    ln -sf /proc/self/fd/0 /dev/stdin
+    ln -sf /proc/self/fd/1 /dev/stdout
+    ln -sf /proc/self/fd/2 /dev/stderr
     kver=$(cat /etc/odin-kernel)
     say "kernel $kver up after $(cut -d' ' -f1 /proc/uptime) s"
     for m in virtio_pci 9pnet_virtio 9p; do
@@ -55,6 +61,10 @@ setup() {
     if [ -d /mnt/lib/modules ]; then
         mount --bind /lib/modules /mnt/lib/modules
     fi
+    # Always there: `modprobe -d /run/odin-kmod MODULE` (the suite reloads
+    # mac80211_hwsim between scenarios with it).
+    mkdir -p /mnt/run/odin-kmod/lib/modules
+    mount --bind /lib/modules /mnt/run/odin-kmod/lib/modules
 
     # shellcheck disable=SC2086 # ODIN_HWSIM_PARAMS is a list of words
     modprobe mac80211_hwsim radios="${ODIN_RADIOS:-3}" ${ODIN_HWSIM_PARAMS:-} \

@@ -36,7 +36,7 @@ MODULES=(
     virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio virtio_ring
     9pnet_virtio 9pnet 9p fscache netfs
     mac80211_hwsim mac80211 cfg80211 rfkill libarc4
-    bridge stp llc veth dummy
+    bridge stp llc veth dummy vxlan
     ctr ccm gcm cmac ghash-generic seqiv michael_mic aes_generic
 )
 
