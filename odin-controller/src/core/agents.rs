@@ -25,8 +25,8 @@
 use std::collections::BTreeMap;
 
 use odin_proto::msg::{
-    AgentMsg, ClientEvent, ClientStats, ControllerMsg, LvapStatus, RadioInfo, RadioStats,
-    PROTOCOL_VERSION,
+    AgentMsg, ClientEvent, ClientStats, ControllerMsg, LeaveReason, LvapStatus, RadioInfo,
+    RadioStats, PROTOCOL_VERSION,
 };
 use odin_proto::{MacAddr, StationState};
 
@@ -231,7 +231,7 @@ impl Controller {
                 client,
                 event,
                 station,
-            } => self.client_event(&name, bssid, client, event, station, out),
+            } => self.client_event(&name, bssid, client, event, station, now, out),
             AgentMsg::Stats { clients, radios } => self.stats(&name, clients, radios, now),
             AgentMsg::Matched {
                 subscription,
@@ -581,6 +581,7 @@ impl Controller {
         client: MacAddr,
         event: ClientEvent,
         station: Option<StationState>,
+        now: Instant,
         out: &mut Vec<Output>,
     ) {
         let target = self.handoffs.get(&client).map(|h| h.target.agent.clone());
@@ -615,11 +616,30 @@ impl Controller {
             }
             ClientEvent::Left { reason } => {
                 c.station = None;
+                // A client that said goodbye (deauthentication), stopped
+                // answering or never associated is gone: its LVAP goes too
+                // (it would beacon for nobody and take an interface). Its
+                // BSSID stays its own; when it comes back it is placed
+                // again. A disassociated client is still authenticated and
+                // usually reassociates: its LVAP stays.
+                let gone = matches!(
+                    reason,
+                    LeaveReason::Deauthenticated | LeaveReason::Inactive | LeaveReason::AuthTimeout
+                );
+                let active_here = c
+                    .lvap
+                    .as_ref()
+                    .is_some_and(|l| l.at.agent == agent && l.state == LvapState::Active);
                 out.push(Output::Event(ControllerEvent::ClientLeft {
                     client,
-                    agent,
+                    agent: agent.clone(),
                     reason,
                 }));
+                if gone && active_here {
+                    c.lvap = None;
+                    tracing::info!(%client, %agent, %bssid, ?reason, "client gone: its LVAP is removed");
+                    self.cleanup_remove(&agent, client, bssid, None, now, out);
+                }
             }
         }
     }

@@ -361,3 +361,34 @@ fn a_custom_placement_strategy_decides() {
     let (s, _) = only_send(&h.tick());
     assert_eq!(s, b);
 }
+
+#[test]
+fn a_client_that_is_gone_loses_its_lvap_but_not_its_bssid() {
+    use odin_proto::msg::LeaveReason;
+    let mut h = H::new();
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    for (n, reason) in [
+        (1, LeaveReason::Deauthenticated),
+        (2, LeaveReason::Inactive),
+        (3, LeaveReason::AuthTimeout),
+    ] {
+        let bssid = h.place(a, 0, mac(n));
+        let left = AgentMsg::Client {
+            bssid,
+            client: mac(n),
+            event: ClientEvent::Left { reason },
+            station: None,
+        };
+        let out = h.msg(a, left);
+        let (s, msg) = only_send(&out);
+        assert_eq!(s, a);
+        assert!(
+            matches!(msg, ControllerMsg::RemoveLvap { bssid: b, deauthenticate: false, .. } if b == bssid),
+            "{reason:?}: {msg:?}"
+        );
+        assert_eq!(h.host(mac(n)), None, "{reason:?}");
+        h.done(a, msg.id().unwrap());
+        // Back again: the same BSSID.
+        assert_eq!(h.place(a, 0, mac(n)), bssid, "{reason:?}");
+    }
+}
