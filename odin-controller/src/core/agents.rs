@@ -574,6 +574,7 @@ impl Controller {
     }
 
     /// A client event from an agent.
+    #[allow(clippy::too_many_arguments)]
     fn client_event(
         &mut self,
         agent: &str,
