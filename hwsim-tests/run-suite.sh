@@ -4,8 +4,12 @@
 #
 #   hwsim-tests/run-suite.sh [-o RESULTS_DIR] [SCENARIO...]
 #
-# 1. cargo build --locked -p odin-agent -p odin-controller --bins (the
-#    scenarios run target/debug/odin-*), and the odin-wire capture tests;
+# 1. cargo build --locked --profile bench -p odin-agent -p odin-controller
+#    --bins (optimized, as the agent runs on an access point: the scenarios
+#    run target/release/odin-*; the bench profile is the release profile
+#    tuned for speed rather than size, and shares its dependencies with
+#    the benchmarks the test command builds just before), and the odin-wire
+#    capture tests;
 # 2. boots the VM once (vm/run.sh) with vm/suite.sh, which runs each
 #    scenario in turn, each with the radio count its header declares
 #    (`# radios: N`, `# timeout: SECONDS`), cleaning up and reloading
@@ -73,7 +77,7 @@ FIRST_RADIOS=$(header radios "${LIST[0]}")
 
 T_START=$(date +%s.%N)
 say "building the binaries the scenarios run"
-cargo build --locked -p odin-agent -p odin-controller --bins
+cargo build --locked --profile bench -p odin-agent -p odin-controller --bins
 cargo test --locked -p odin-wire --test captures --test radiotap_pcap --no-run
 
 rm -rf -- "$RESULTS"

@@ -25,7 +25,7 @@
 # they all stay, as in a network whose clients come and go; the controller
 # keeps an LVAP after its client left, and its beacons carry the SSID).
 # Builds nothing: the host runs
-#   cargo build -p odin-agent -p odin-controller --bins
+#   cargo build --profile bench -p odin-agent -p odin-controller --bins
 #   hwsim-tests/vm/run.sh -r 5 -t 900 hwsim-tests/scenarios/nl80211-controller.sh
 # or both in one: hwsim-tests/run-suite.sh nl80211-controller
 # Results in $ODIN_RESULTS: controller.log, agent-ap1.log, agent-ap2.log (and
@@ -39,7 +39,7 @@ set -u
 
 RES=${ODIN_RESULTS:-/tmp/nl80211-controller}
 mkdir -p "$RES" /run/wpa_supplicant /run/hostapd
-BIN="$ODIN_REPO/target/debug"
+BIN=${ODIN_BIN:-$ODIN_REPO/target/release}
 CHANNEL=1
 FREQ=2412
 SSID=odin
@@ -56,7 +56,7 @@ NAME=nl80211-controller
 trap cleanup EXIT
 
 for b in odin-controller odin-agent; do
-    [[ -x $BIN/$b ]] || fail "$BIN/$b missing: run cargo build -p odin-agent -p odin-controller --bins on the host"
+    [[ -x $BIN/$b ]] || fail "$BIN/$b missing: run cargo build --profile bench -p odin-agent -p odin-controller --bins on the host"
 done
 [[ ${ODIN_RADIOS:-5} -ge 5 ]] || fail "needs 5 radios (2 APs, 3 clients), have $ODIN_RADIOS"
 : > "$RES/summary.txt"

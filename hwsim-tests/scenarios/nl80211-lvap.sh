@@ -3,7 +3,7 @@
 # One LVAP served by our nl80211 backend (odin-nl80211-probe on phy0), a real
 # wpa_supplicant client on phy1 (network namespace "sta"): association, then
 # 5 pings over the LVAP. Builds nothing: the host runs
-#   cargo build -p odin-agent --bins
+#   cargo build --profile bench -p odin-agent --bins
 #   hwsim-tests/vm/run.sh -r 2 -t 300 hwsim-tests/scenarios/nl80211-lvap.sh
 # or, with the build and in the suite's VM: hwsim-tests/run-suite.sh nl80211-lvap
 # Results in $ODIN_RESULTS: probe.log, wpa_supplicant.log, summary.txt.
@@ -16,7 +16,7 @@ set -u
 
 RES=${ODIN_RESULTS:-/tmp/nl80211-lvap}
 mkdir -p "$RES" /run/wpa_supplicant
-PROBE="$ODIN_REPO/target/debug/odin-nl80211-probe"
+PROBE=${ODIN_BIN:-$ODIN_REPO/target/release}/odin-nl80211-probe
 NS=sta
 STA=wlan1
 BSSID=02:0d:1e:00:00:01
@@ -30,7 +30,7 @@ NAME=nl80211-lvap
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 
-[[ -x $PROBE ]] || fail "$PROBE missing: run cargo build -p odin-agent --bins on the host"
+[[ -x $PROBE ]] || fail "$PROBE missing: run cargo build --profile bench -p odin-agent --bins on the host"
 : > "$RES/summary.txt"
 log "kernel $(uname -r); $(wpa_supplicant -v | head -1)"
 

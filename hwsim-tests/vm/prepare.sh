@@ -28,7 +28,7 @@ die() { printf 'prepare: error: %s\n' "$*" >&2; exit 1; }
 # Host packages. wireless-regdb provides regulatory.db, which the initramfs
 # carries so that cfg80211 can apply a country (needed for 5 GHz APs).
 PACKAGES=(qemu-system-x86 busybox-static kmod cpio gzip iw wpasupplicant hostapd
-    iputils-ping iproute2 tcpdump wireless-regdb python3 coreutils)
+    iputils-ping iproute2 tcpdump wireless-regdb python3 coreutils curl jq)
 
 # Modules wanted in the guest (module names; dependencies are added from
 # modules.dep). Names built into the kernel are skipped.

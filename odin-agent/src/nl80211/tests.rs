@@ -323,9 +323,7 @@ fn teardown_requests_and_every_ack() {
 #[test]
 fn transmit_status_matches_the_frame_cookie() {
     let replies = answer("FRAME", 7, false);
-    let cookie = Attrs(&replies[0][4..])
-        .u64(ATTR_COOKIE)
-        .unwrap();
+    let cookie = Attrs(&replies[0][4..]).u64(ATTR_COOKIE).unwrap();
     let status = captured("recv", "MLME")
         .into_iter()
         .find_map(|d| {
