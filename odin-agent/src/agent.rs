@@ -121,7 +121,8 @@ struct Hosted {
 /// A controller command waiting for its radio commands to be carried out.
 #[derive(Debug, Clone, Copy)]
 struct Awaiting {
-    id: RequestId,
+    /// The command to answer; `None`: nobody waits (a teardown).
+    id: Option<RequestId>,
     awaited: Awaited,
     epoch: u64,
 }
@@ -146,6 +147,10 @@ enum Awaited {
         radio: RadioIndex,
         previous: u8,
     },
+    /// The interface teardown after a removal was acknowledged: nobody
+    /// waits; a failure is logged (and does not linger to be reported
+    /// with a later command for the same BSSID).
+    Teardown(MacAddr),
 }
 
 /// What the agent knows of a client it hears on one radio.
@@ -538,10 +543,25 @@ impl AgentCore {
         awaited: Awaited,
         out: &mut Vec<AgentOutput>,
     ) {
+        let barrier = self.barrier(radio, Some(id), awaited);
+        out.push(barrier);
+    }
+
+    /// A barrier whose answer completes `awaited` (and answers `id`, if
+    /// any).
+    fn barrier(
+        &mut self,
+        radio: RadioIndex,
+        id: Option<RequestId>,
+        awaited: Awaited,
+    ) -> AgentOutput {
         let token = self.next_token;
         self.next_token += 1;
         let bssid = match awaited {
-            Awaited::AddLvap(b) | Awaited::Authorize(b) | Awaited::RemoveLvap(b) => Some(b),
+            Awaited::AddLvap(b)
+            | Awaited::Authorize(b)
+            | Awaited::RemoveLvap(b)
+            | Awaited::Teardown(b) => Some(b),
             Awaited::SetChannel { .. } => None,
         };
         self.awaiting.insert(
@@ -552,10 +572,7 @@ impl AgentCore {
                 epoch: self.epoch,
             },
         );
-        out.push(AgentOutput::Radio(
-            radio,
-            RadioCmd::Barrier { token, bssid },
-        ));
+        AgentOutput::Radio(radio, RadioCmd::Barrier { token, bssid })
     }
 
     /// A barrier passed: the command's result goes to the controller (if
@@ -583,13 +600,16 @@ impl AgentCore {
                         tracing::warn!(radio, previous, %reason, "channel not changed");
                         self.set_radio_channel(radio, previous, out);
                     }
+                    Awaited::Teardown(bssid) => {
+                        tracing::warn!(%bssid, %reason, "AP interface not torn down cleanly");
+                    }
                     Awaited::Authorize(_) | Awaited::RemoveLvap(_) => {}
                 }
                 Outcome::Failed { reason }
             }
         };
-        if w.epoch == self.epoch {
-            self.reply(w.id, outcome, out);
+        if let (Some(id), true) = (w.id, w.epoch == self.epoch) {
+            self.reply(id, outcome, out);
         }
     }
 
@@ -807,8 +827,23 @@ impl AgentCore {
                 // Idempotent: an LVAP that is not here is removed already.
                 match self.lvaps.get(&bssid).map(|h| h.radio) {
                     Some(radio) => {
+                        let start = out.len();
                         self.remove_lvap(bssid, deauthenticate, now, out);
-                        self.reply_when_done(radio, id, Awaited::RemoveLvap(bssid), out);
+                        // Acknowledged once the kernel dropped the station:
+                        // from then on this agent forwards none of the
+                        // client's frames. The interface teardown (STOP_AP,
+                        // DEL_INTERFACE: the slowest part) comes after the
+                        // answer, off a migration's critical path.
+                        let stop = out.iter().skip(start).position(|o| {
+                            matches!(o, AgentOutput::Radio(_, RadioCmd::StopAp { bssid: b }) if *b == bssid)
+                        });
+                        let acked = self.barrier(radio, Some(id), Awaited::RemoveLvap(bssid));
+                        match stop {
+                            Some(i) => out.insert(start + i, acked),
+                            None => out.push(acked),
+                        }
+                        let teardown = self.barrier(radio, None, Awaited::Teardown(bssid));
+                        out.push(teardown);
                     }
                     None => self.reply(id, Outcome::Done, out),
                 }

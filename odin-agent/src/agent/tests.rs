@@ -763,3 +763,54 @@ fn a_migrated_ht_client_is_told_to_set_up_its_block_acks_again() {
     let want: Vec<(u8, bool)> = (0..8).flat_map(|t| [(t, true), (t, false)]).collect();
     assert_eq!(delbas, want);
 }
+
+#[test]
+fn a_removal_is_acknowledged_once_the_station_is_gone_before_the_teardown() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: None,
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    let remove = ControllerMsg::RemoveLvap {
+        id: 2,
+        bssid: BSSID,
+        deauthenticate: false,
+    };
+    let out = step(&mut core, AgentInput::Controller(remove), ms(2));
+    let kinds: Vec<&str> = out
+        .iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(0, RadioCmd::Barrier { .. }) => Some("barrier"),
+            AgentOutput::Radio(0, RadioCmd::StopAp { .. }) => Some("stop"),
+            AgentOutput::Radio(0, RadioCmd::RemoveStation { .. }) => Some("del-station"),
+            _ => None,
+        })
+        .collect();
+    // No station was added (the client never authenticated): the answer
+    // comes before the teardown, whose own barrier answers nobody.
+    assert_eq!(kinds, ["barrier", "stop", "barrier"]);
+    let tokens: Vec<u64> = out
+        .iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(_, RadioCmd::Barrier { token, .. }) => Some(*token),
+            _ => None,
+        })
+        .collect();
+    let done = |token, failure: Option<&str>| {
+        AgentInput::Radio(
+            0,
+            RadioEvent::Done {
+                token,
+                failure: failure.map(str::to_owned),
+            },
+        )
+    };
+    let out = step(&mut core, done(tokens[0], None), ms(3));
+    assert_eq!(results(&out), vec![(2, Outcome::Done)]);
+    let out = step(&mut core, done(tokens[1], Some("STOP_AP: busy")), ms(4));
+    assert!(results(&out).is_empty());
+}
