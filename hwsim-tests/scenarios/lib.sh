@@ -250,3 +250,41 @@ ping_lan() {
     fi
     log "PING sta$j -> $LAN_HOST: $(grep -E 'packets transmitted' "$out"); $(grep -E '^rtt' "$out")"
 }
+
+# --- handoff measurement ---------------------------------------------------------
+# ping_gap_report STARTS_FILE PING_FILE PING_START [GAPS_FILE]: the handoff
+# figures of a `ping -D -i 0.01` run (PING_FILE, stopped with SIGINT so that
+# it holds ping's summary) started at PING_START (a reading of now), with
+# the handoffs' start times in STARTS_FILE (seconds since the epoch, one a
+# line, in order, the same clock). Lost and duplicated replies come from
+# ping's own summary; the gaps between consecutive replies: the largest
+# within a second after a handoff started, the largest over the background
+# stretch (from 1 s after PING_START to 0.5 s before the first handoff), and
+# the median of all (every gap written to GAPS_FILE, default
+# $RES/gaps.txt). Prints
+#   lost=.. dup=.. max_gap_ms=.. background_gap_ms=.. median_gap_ms=..
+ping_gap_report() {
+    local starts=$1 pings=$2 ps=$3 gaps=${4:-$RES/gaps.txt}
+    local summary sent received dup lost first max_gap bg_gap median_gap
+    summary=$(grep -E 'packets transmitted' "$pings")
+    sent=$(awk '{ print $1 }' <<< "$summary")
+    received=$(awk '{ print $4 }' <<< "$summary")
+    dup=$(sed -n 's/.* +\([0-9]*\) duplicates.*/\1/p' <<< "$summary"); dup=${dup:-0}
+    lost=$((sent - received))
+    first=$(head -1 "$starts")
+    read -r max_gap bg_gap < <(
+        awk -v ps="$ps" -v fm="$first" -v out="$gaps" '
+            FNR == NR { m[++nm] = $1; next }
+            /bytes from/ && !/DUP!/ { t = substr($1, 2, length($1) - 2) + 0; r[++nr] = t }
+            END {
+                for (i = 2; i <= nr; i++) {
+                    a = r[i - 1]; b = r[i]; g = (b - a) * 1000
+                    printf "%.3f\n", g > out
+                    for (k = 1; k <= nm; k++) if (a < m[k] + 1 && b > m[k]) { if (g > mg) mg = g; break }
+                    if (a >= ps + 1 && b <= fm - 0.5 && g > bg) bg = g
+                }
+                printf "%d %d\n", mg, bg
+            }' "$starts" "$pings")
+    median_gap=$(sort -n "$gaps" | awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] }')
+    echo "lost=$lost dup=$dup max_gap_ms=$max_gap background_gap_ms=$bg_gap median_gap_ms=$median_gap"
+}

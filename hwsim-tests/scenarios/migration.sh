@@ -108,36 +108,16 @@ while read -r at f t answer; do
 done < "$RES/migrations.txt"
 log "ping: $(grep -E 'packets transmitted' "$RES/ping-10ms.txt")"
 
-# Lost and duplicated replies, from ping's own summary.
-summary=$(grep -E 'packets transmitted' "$RES/ping-10ms.txt")
-sent=$(awk '{ print $1 }' <<< "$summary")
-received=$(awk '{ print $4 }' <<< "$summary")
-dup=$(sed -n 's/.* +\([0-9]*\) duplicates.*/\1/p' <<< "$summary"); dup=${dup:-0}
-lost=$((sent - received))
-# Gaps between consecutive replies: within a second after a migration
-# started, over the background stretch (from 1 s after the start to 0.5 s
-# before the first migration), and the median of all.
 # When each migration started, by the controller's clock (the same
 # clock: one VM): the request's own start is seconds earlier in the
 # emulated VM, where starting curl takes long.
 grep "handoff started .*cause=hwsim migration" "$RES/controller.log" |
     awk '{ print $1 }' | while read -r iso; do date -d "$iso" +%s.%N; done > "$RES/migration-starts.txt"
 [[ $(wc -l < "$RES/migration-starts.txt") -eq $MIGRATIONS ]] || fail "the controller logged $(wc -l < "$RES/migration-starts.txt") of $MIGRATIONS handoffs"
-FIRST_MIG=$(head -1 "$RES/migration-starts.txt")
-read -r max_gap bg_gap < <(
-    awk -v ps="$PING_START" -v fm="$FIRST_MIG" -v out="$RES/gaps.txt" '
-        FNR == NR { m[++nm] = $1; next }
-        /bytes from/ && !/DUP!/ { t = substr($1, 2, length($1) - 2) + 0; r[++nr] = t }
-        END {
-            for (i = 2; i <= nr; i++) {
-                a = r[i - 1]; b = r[i]; g = (b - a) * 1000
-                printf "%.3f\n", g > out
-                for (k = 1; k <= nm; k++) if (a < m[k] + 1 && b > m[k]) { if (g > mg) mg = g; break }
-                if (a >= ps + 1 && b <= fm - 0.5 && g > bg) bg = g
-            }
-            printf "%d %d\n", mg, bg
-        }' "$RES/migration-starts.txt" "$RES/ping-10ms.txt")
-median_gap=$(sort -n "$RES/gaps.txt" | awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] }')
+# Lost and duplicated replies, the gaps between consecutive replies
+# (within a second after a migration started, over the background
+# stretch, the median): lib.sh's ping_gap_report.
+report=$(ping_gap_report "$RES/migration-starts.txt" "$RES/ping-10ms.txt" "$PING_START")
 durations=$(cut -d' ' -f4- "$RES/migrations.txt" | jq -r '.durations_us.total' | tr '\n' ' ')
 log "migration totals (us): $durations"
 # shellcheck disable=SC2086 # a list of numbers
@@ -150,6 +130,6 @@ assoc=$(grep -c "Trying to associate\|Associated with" "$RES/wpa_supplicant.log"
 final=$(wpacli status | sed -n 's/^bssid=//p')
 log "client event log: $conn connection(s), $disc disconnection(s), $assoc association line(s); BSSID $BSSID -> $final"
 [[ $disc -eq 0 && $conn -eq 1 && $final == "$BSSID" ]] || fail "the client noticed: see wpa_supplicant.log"
-echo "RESULT handoff method=odin lost=$lost dup=$dup max_gap_ms=$max_gap background_gap_ms=$bg_gap median_gap_ms=$median_gap" | tee -a "$RES/summary.txt"
+echo "RESULT handoff method=odin $report" | tee -a "$RES/summary.txt"
 for i in 1 2; do stop_pid "ap$i" "${PID[ap$i]}"; done
 log "PASS"
