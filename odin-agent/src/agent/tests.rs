@@ -677,15 +677,21 @@ fn a_refused_channel_change_leaves_the_radio_where_it_was() {
     assert_eq!(radios[0].channel, 6);
 }
 
-#[test]
-fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
-    let mut core = core(8);
-    up(&mut core);
+/// The state a migration carries for an associated 802.11b client.
+fn associated_station() -> odin_proto::StationState {
     let mut station = odin_proto::StationState::unassociated(CLIENT, BSSID);
     station.aid = 1;
     station.listen_interval = 10;
     station.supported_rates = vec![0x82, 0x84, 0x8b, 0x96];
     station.flags.associated = true;
+    station
+}
+
+#[test]
+fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
+    let mut core = core(8);
+    up(&mut core);
+    let station = associated_station();
     let add = ControllerMsg::AddLvap {
         id: 1,
         lvap: spec(CLIENT, BSSID, 0),
@@ -723,11 +729,7 @@ fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
 fn a_migrated_ht_client_is_told_to_set_up_its_block_acks_again() {
     let mut core = core(8);
     up(&mut core);
-    let mut station = odin_proto::StationState::unassociated(CLIENT, BSSID);
-    station.aid = 1;
-    station.listen_interval = 10;
-    station.supported_rates = vec![0x82, 0x84, 0x8b, 0x96];
-    station.flags.associated = true;
+    let mut station = associated_station();
     station.ht_capabilities = Some(vec![
         0x2c, 0, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);

@@ -144,19 +144,24 @@ pub fn injection_header() -> Vec<u8> {
     header
 }
 
-/// Sends one Ethernet frame on the interface `ifindex` (a bridge) through
-/// an `AF_PACKET` socket opened for it and closed at once: frames are rare
-/// (one per arriving station), and a socket kept open would receive a copy
-/// of everything the bridge carries.
-pub fn send_ethernet(name: &str, ifindex: u32, frame: &[u8]) -> Result<(), NlError> {
-    let iface = pnet_datalink::NetworkInterface {
+/// The interface `ifindex` as pnet's channel wants it named.
+fn packet_interface(name: &str, ifindex: u32) -> pnet_datalink::NetworkInterface {
+    pnet_datalink::NetworkInterface {
         name: name.to_owned(),
         description: String::new(),
         index: ifindex,
         mac: None,
         ips: Vec::new(),
         flags: 0,
-    };
+    }
+}
+
+/// Sends one Ethernet frame on the interface `ifindex` (a bridge) through
+/// an `AF_PACKET` socket opened for it and closed at once: frames are rare
+/// (one per arriving station), and a socket kept open would receive a copy
+/// of everything the bridge carries.
+pub fn send_ethernet(name: &str, ifindex: u32, frame: &[u8]) -> Result<(), NlError> {
+    let iface = packet_interface(name, ifindex);
     let what = format!("AF_PACKET socket on {name}");
     let config = pnet_datalink::Config {
         read_buffer_size: 64,
@@ -184,14 +189,7 @@ pub fn start_capture(
     out: mpsc::UnboundedSender<Captured>,
     responder: SharedResponder,
 ) -> Result<Capture, NlError> {
-    let iface = pnet_datalink::NetworkInterface {
-        name: name.to_owned(),
-        description: String::new(),
-        index: ifindex,
-        mac: None,
-        ips: Vec::new(),
-        flags: 0,
-    };
+    let iface = packet_interface(name, ifindex);
     let config = pnet_datalink::Config {
         read_buffer_size: 8192,
         read_timeout: Some(READ_TIMEOUT),
