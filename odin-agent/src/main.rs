@@ -78,22 +78,7 @@ mod daemon {
     }
 
     fn secret(args: &Args) -> Result<Vec<u8>, String> {
-        let secret = match (&args.secret_file, &args.secret) {
-            (Some(path), _) => std::fs::read(path)
-                .map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?,
-            (None, Some(s)) => s.as_bytes().to_vec(),
-            (None, None) => {
-                return Err("no secret: give --secret-file, --secret or ODIN_SECRET".into())
-            }
-        };
-        let end = secret
-            .iter()
-            .rposition(|b| !matches!(b, b'\n' | b'\r'))
-            .map_or(0, |i| i + 1);
-        if end == 0 {
-            return Err("the secret is empty".into());
-        }
-        Ok(secret[..end].to_vec())
+        odin_proto::auth::load_secret(args.secret_file.as_deref(), args.secret.as_deref())
     }
 
     fn host_name() -> String {

@@ -117,6 +117,30 @@ pub fn verify(
         .is_ok()
 }
 
+/// The shared secret as the daemons take it: the contents of `file`, or
+/// `inline` (a flag or the environment), trailing newlines removed; an
+/// error in words when neither is given, the file cannot be read, or the
+/// secret is empty.
+pub fn load_secret(
+    file: Option<&std::path::Path>,
+    inline: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    let secret = match (file, inline) {
+        (Some(path), _) => std::fs::read(path)
+            .map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?,
+        (None, Some(s)) => s.as_bytes().to_vec(),
+        (None, None) => return Err("no secret: give --secret-file, --secret or ODIN_SECRET".into()),
+    };
+    let end = secret
+        .iter()
+        .rposition(|b| !matches!(b, b'\n' | b'\r'))
+        .map_or(0, |i| i + 1);
+    if end == 0 {
+        return Err("the secret is empty".into());
+    }
+    Ok(secret[..end].to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +199,21 @@ mod tests {
         assert_eq!(Nonce::from_hex(&a.to_hex()), Some(a));
         assert_eq!(Nonce::from_hex("00"), None);
         assert_eq!(Nonce::from_hex(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn secrets_lose_trailing_newlines_and_must_not_be_empty() {
+        assert_eq!(
+            load_secret(None, Some("s3cret\r\n")),
+            Ok(b"s3cret".to_vec())
+        );
+        assert_eq!(
+            load_secret(None, Some("\n\n")),
+            Err("the secret is empty".into())
+        );
+        assert!(load_secret(None, None).is_err_and(|e| e.starts_with("no secret")));
+        let missing = std::path::Path::new("/nonexistent/odin-secret");
+        assert!(load_secret(Some(missing), Some("ignored"))
+            .is_err_and(|e| e.contains("cannot read the secret file /nonexistent/odin-secret")));
     }
 }
