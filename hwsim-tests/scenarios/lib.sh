@@ -10,6 +10,11 @@ fail() { log "FAIL: $*"; exit 1; }
 # Clock readings without a fork (bash's EPOCHREALTIME, microseconds; every
 # fork is slow under emulation): now prints seconds.microseconds.
 now() { echo "$EPOCHREALTIME"; }
+# sleep_until T S: sleeps until S seconds after T (a reading of now); at
+# once when that is past. Paces a series of migrations or roams.
+sleep_until() {
+    sleep "$(awk -v t="$1" -v s="$2" -v n="$(now)" 'BEGIN { d = t + s - n; if (d < 0) d = 0; printf "%.3f", d }')"
+}
 # ms_since T: milliseconds since T (a reading of now).
 ms_since() {
     local t=$1 frac

@@ -98,7 +98,7 @@ for ((k = 1; k <= MIGRATIONS; k++)); do
     echo "$at $from $to $answer" >> "$RES/migrations.txt"
     from=$to
     # One second apart, whatever the migration took.
-    sleep "$(awk -v a="$at" -v n="$(now)" 'BEGIN { d = a + 1 - n; printf "%.3f", d > 0 ? d : 0 }')"
+    sleep_until "$at" 1
 done
 sleep 2
 kill -INT "$PING_PID"

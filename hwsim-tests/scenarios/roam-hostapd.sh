@@ -178,7 +178,7 @@ run_method() {
         echo "$at $from $to $answer" >> "$RES/$m-roams.txt"
         from=$to
         # One second apart, whatever the roam took.
-        sleep "$(awk -v a="$at" -v n="$(now)" 'BEGIN { d = a + 1 - n; printf "%.3f", d > 0 ? d : 0 }')"
+        sleep_until "$at" 1
     done
     sleep 2
     kill -INT "$PING_PID"
