@@ -22,9 +22,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use odin_proto::msg::{
-    AgentMsg, ClientEvent, ClientStats, ControllerMsg, LeaveReason as ProtoLeave, LvapSpec,
-    LvapStatus, Outcome, RadioIndex, RadioInfo, RadioStats, Relation, RequestId, Statistic,
-    Subscription, PROTOCOL_VERSION,
+    AgentMsg, ChannelAnnouncement, ClientEvent, ClientStats, ControllerMsg,
+    LeaveReason as ProtoLeave, LvapSpec, LvapStatus, Outcome, RadioIndex, RadioInfo, RadioStats,
+    Relation, RequestId, Statistic, Subscription, PROTOCOL_VERSION,
 };
 use odin_proto::BssidPlan;
 use odin_wire::ie::ParsedElements;
@@ -179,6 +179,10 @@ pub struct AgentCore {
     bss: Vec<BssConfig>,
     lvaps: HashMap<MacAddr, Hosted>,
     by_client: HashMap<MacAddr, MacAddr>,
+    /// Sources of cross-channel migrations: their clients were told to
+    /// move; they beacon the announcement and forward what the client
+    /// still sends until the moment (then they stop).
+    leaving: HashMap<MacAddr, (Hosted, Instant)>,
     /// Radio cookie → (BSSID, the LVAP's cookie).
     cookies: HashMap<u64, (MacAddr, Cookie)>,
     next_cookie: u64,
@@ -222,6 +226,7 @@ impl AgentCore {
             bss,
             lvaps: HashMap::new(),
             by_client: HashMap::new(),
+            leaving: HashMap::new(),
             cookies: HashMap::new(),
             next_cookie: 1,
             heard: HashMap::new(),
@@ -275,7 +280,12 @@ impl AgentCore {
 
     /// The next time [`AgentInput::Tick`] has work.
     pub fn poll_at(&self) -> Option<Instant> {
-        let lvaps = self.lvaps.values().filter_map(|h| h.lvap.poll_at()).min();
+        let lvaps = self
+            .lvaps
+            .values()
+            .filter_map(|h| h.lvap.poll_at())
+            .chain(self.leaving.values().map(|(_, until)| *until))
+            .min();
         let link = self
             .controller_up
             .then(|| self.next_heartbeat.min(self.next_stats));
@@ -340,6 +350,15 @@ impl AgentCore {
             .collect();
         for bssid in due {
             self.drive(bssid, lvap::Input::Tick, now, out);
+        }
+        let gone: Vec<MacAddr> = self
+            .leaving
+            .iter()
+            .filter(|(_, (_, until))| *until <= now)
+            .map(|(b, _)| *b)
+            .collect();
+        for bssid in gone {
+            self.stop_leaving(bssid, now, out);
         }
         if self.controller_up && now >= self.next_heartbeat {
             self.heartbeat_seq += 1;
@@ -792,9 +811,12 @@ impl AgentCore {
                     Added::Refused(outcome) => self.reply(id, outcome, out),
                 }
             }
-            ControllerMsg::AuthorizeLvap { id, bssid } => match self.lvaps.get(&bssid) {
+            ControllerMsg::AuthorizeLvap { id, bssid, at } => match self.lvaps.get(&bssid) {
                 Some(h) if h.lvap.is_associated() => {
                     let radio = h.radio;
+                    if let Some(until) = at {
+                        out.push(AgentOutput::Radio(radio, RadioCmd::Hold { until }));
+                    }
                     self.drive(bssid, lvap::Input::Command(Command::Authorize), now, out);
                     self.reply_when_done(radio, id, Awaited::Authorize(bssid), out);
                 }
@@ -823,10 +845,20 @@ impl AgentCore {
                 id,
                 bssid,
                 deauthenticate,
+                at,
+                announce,
             } => {
                 // Idempotent: an LVAP that is not here is removed already.
-                match self.lvaps.get(&bssid).map(|h| h.radio) {
-                    Some(radio) => {
+                let radio = self.lvaps.get(&bssid).map(|h| h.radio);
+                if let (Some(radio), Some(until)) = (radio, at) {
+                    out.push(AgentOutput::Radio(radio, RadioCmd::Hold { until }));
+                }
+                match (radio, announce) {
+                    (Some(radio), Some(announce)) if !deauthenticate => {
+                        self.announce_switch(bssid, announce, now, out);
+                        self.reply_when_done(radio, id, Awaited::RemoveLvap(bssid), out);
+                    }
+                    (Some(radio), _) => {
                         let start = out.len();
                         self.remove_lvap(bssid, deauthenticate, now, out);
                         // Acknowledged once the kernel dropped the station:
@@ -845,7 +877,7 @@ impl AgentCore {
                         let teardown = self.barrier(radio, None, Awaited::Teardown(bssid));
                         out.push(teardown);
                     }
-                    None => self.reply(id, Outcome::Done, out),
+                    (None, _) => self.reply(id, Outcome::Done, out),
                 }
             }
             ControllerMsg::SetChannel { id, radio, channel } => {
@@ -954,6 +986,11 @@ impl AgentCore {
         now: Instant,
         out: &mut Vec<AgentOutput>,
     ) -> Added {
+        // Back before its cross-channel departure finished: that copy
+        // goes first (the same BSSID cannot beacon twice on one radio).
+        if self.leaving.contains_key(&spec.bssid) {
+            self.stop_leaving(spec.bssid, now, out);
+        }
         let existed = self.lvaps.contains_key(&spec.bssid);
         match self.try_add_lvap(spec, station, now, out) {
             Outcome::Done if existed => Added::Already,
@@ -1052,6 +1089,54 @@ impl AgentCore {
         );
         self.carry_out(bssid, actions, out);
         Outcome::Done
+    }
+
+    /// The source of a cross-channel migration tells the client to move
+    /// and leaves the LVAP in `leaving` until the announced moment and one
+    /// beacon interval more (for a client that heard only a beacon), then
+    /// [`Self::stop_leaving`] takes it down.
+    fn announce_switch(
+        &mut self,
+        bssid: MacAddr,
+        announce: ChannelAnnouncement,
+        now: Instant,
+        out: &mut Vec<AgentOutput>,
+    ) {
+        let command = Command::AnnounceSwitch {
+            channel: announce.channel,
+            count: announce.count,
+        };
+        self.drive(bssid, lvap::Input::Command(command), now, out);
+        let Some(hosted) = self.lvaps.remove(&bssid) else {
+            return;
+        };
+        self.by_client.remove(&hosted.spec.client);
+        self.cookies.retain(|_, (b, _)| *b != bssid);
+        let interval_us = u64::from(hosted.lvap.beacon_interval()) * 1024;
+        let until =
+            now + Duration::from_micros((u64::from(announce.count.max(1)) + 1) * interval_us);
+        tracing::info!(%bssid, client = %hosted.spec.client, channel = announce.channel, count = announce.count, "client told to switch channel");
+        self.leaving.insert(bssid, (hosted, until));
+    }
+
+    /// Takes down a source whose client was told to move.
+    fn stop_leaving(&mut self, bssid: MacAddr, now: Instant, out: &mut Vec<AgentOutput>) {
+        let Some((mut hosted, _)) = self.leaving.remove(&bssid) else {
+            return;
+        };
+        let mut actions = Vec::new();
+        hosted
+            .lvap
+            .handle(lvap::Input::Command(Command::Stop), now, &mut actions);
+        for action in actions {
+            // Stop asks for no frame status: no cookie to map.
+            if let Ok(cmd) = RadioCmd::from_lvap_action(bssid, action, |_| 0) {
+                out.push(AgentOutput::Radio(hosted.radio, cmd));
+            }
+        }
+        let teardown = self.barrier(hosted.radio, None, Awaited::Teardown(bssid));
+        out.push(teardown);
+        tracing::info!(%bssid, client = %hosted.spec.client, "LVAP removed after the channel switch announcement");
     }
 
     fn remove_lvap(

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use odin_proto::{msg::RadioInfo, StationFlags, StationState};
+use odin_proto::msg::{RadioInfo, SwitchTime};
+use odin_proto::{StationFlags, StationState};
 use odin_wire::MacAddr;
 
 use crate::lvap::{Action, BeaconTemplate, Cookie, EarlyAnswers, LvapEvent};
@@ -24,6 +25,20 @@ pub enum RadioCmd {
         beacon_interval: u16,
         /// DTIM period.
         dtim_period: u8,
+    },
+    /// Replace the beacon of a running AP interface (SET_BEACON).
+    SetBeacon {
+        /// The interface.
+        bssid: MacAddr,
+        /// Beacon head and tail.
+        beacon: BeaconTemplate,
+    },
+    /// Hold every later command until the moment `until` by the system
+    /// clock (a migration's switch, see [`SwitchTime`]); at once when it is
+    /// past, or more than [`MAX_HOLD`] ahead (a clock gone wrong).
+    Hold {
+        /// The moment.
+        until: SwitchTime,
     },
     /// Stop beaconing and delete the interface.
     StopAp {
@@ -153,6 +168,7 @@ impl RadioCmd {
     pub fn target(&self) -> Option<MacAddr> {
         match self {
             RadioCmd::StartAp { bssid, .. }
+            | RadioCmd::SetBeacon { bssid, .. }
             | RadioCmd::StopAp { bssid }
             | RadioCmd::SendFrame { bssid, .. }
             | RadioCmd::AddStation { bssid, .. }
@@ -164,7 +180,10 @@ impl RadioCmd {
             | RadioCmd::ChannelSwitch { bssid, .. }
             | RadioCmd::AnnounceStation { bssid, .. } => Some(*bssid),
             RadioCmd::Barrier { bssid, .. } => *bssid,
-            RadioCmd::SetChannel { .. } | RadioCmd::Survey | RadioCmd::EarlyAnswers(_) => None,
+            RadioCmd::SetChannel { .. }
+            | RadioCmd::Survey
+            | RadioCmd::EarlyAnswers(_)
+            | RadioCmd::Hold { .. } => None,
         }
     }
 
@@ -192,6 +211,7 @@ impl RadioCmd {
                 dtim_period,
             },
             Action::StopAp { bssid } => RadioCmd::StopAp { bssid },
+            Action::SetBeacon { beacon } => RadioCmd::SetBeacon { bssid, beacon },
             Action::SendFrame { frame, cookie: c } => RadioCmd::SendFrame {
                 bssid,
                 frame,
@@ -212,6 +232,55 @@ impl RadioCmd {
             Action::Event(event) => return Err(event),
         })
     }
+}
+
+/// The longest a [`RadioCmd::Hold`] waits: a switch moment further ahead
+/// means clocks that disagree, and waiting would only stall the radio.
+pub const MAX_HOLD: Duration = Duration::from_secs(1);
+
+/// How long from now until `until` by the system clock: `Ok(zero)` when
+/// it is past, `Err(ahead)` when it is more than [`MAX_HOLD`] ahead.
+pub fn hold_duration(until: SwitchTime) -> Result<Duration, Duration> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let ahead = Duration::from_micros(until.0).saturating_sub(now);
+    if ahead > MAX_HOLD {
+        Err(ahead)
+    } else {
+        Ok(ahead)
+    }
+}
+
+/// Waits until `until` (see [`RadioCmd::Hold`]): the timer for all but
+/// the last two milliseconds, then a precise sleep (the runtime's timer
+/// has millisecond granularity; two agents must act within far less).
+/// Returns how late it woke, in microseconds (negative: early).
+pub async fn hold(until: SwitchTime) -> i64 {
+    match hold_duration(until) {
+        Ok(ahead) => {
+            let coarse = ahead.saturating_sub(Duration::from_millis(2));
+            if !coarse.is_zero() {
+                tokio::time::sleep(coarse).await;
+            }
+            if let Ok(rest) = hold_duration(until) {
+                if !rest.is_zero() {
+                    std::thread::sleep(rest);
+                }
+            }
+        }
+        Err(ahead) => {
+            tracing::warn!(
+                ahead_ms = ahead.as_millis() as u64,
+                "switch moment too far ahead: this agent's clock or the controller's is wrong; acting now"
+            );
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros();
+    i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(until.0).unwrap_or(i64::MAX)
 }
 
 /// What the kernel reports about a station.

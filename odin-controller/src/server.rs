@@ -214,6 +214,13 @@ pub fn spawn(
     let (requests, rx) = mpsc::channel::<Request>(8192);
     let (events, _) = broadcast::channel(65536);
     let start = tokio::time::Instant::now();
+    let mut core = core;
+    // The switch moments of migrations are wall-clock times (agents act
+    // on them by their own synchronized clocks).
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    core.set_clock_origin(u64::try_from(unix.as_micros()).unwrap_or(0));
     tasks.spawn(core_task(core, rx, events.clone(), start, shutdown.clone()));
     let config = Arc::new(config);
     let accept_tasks = tasks.clone();

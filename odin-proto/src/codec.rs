@@ -410,6 +410,7 @@ mod tests {
             ControllerMsg::AuthorizeLvap {
                 id: 1,
                 bssid: MacAddr::ZERO,
+                at: Some(SwitchTime(1_795_000_000_000_000)),
             },
             ControllerMsg::ExportLvap {
                 id: 1,
@@ -419,6 +420,11 @@ mod tests {
                 id: 1,
                 bssid: MacAddr::ZERO,
                 deauthenticate: false,
+                at: None,
+                announce: Some(ChannelAnnouncement {
+                    channel: 6,
+                    count: 2,
+                }),
             },
             ControllerMsg::SetChannel {
                 id: 1,

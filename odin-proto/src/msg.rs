@@ -68,6 +68,29 @@ pub struct RadioInfo {
     pub max_lvaps: u32,
 }
 
+/// The moment of a migration's switch, in microseconds since the Unix
+/// epoch by the agents' clocks: the source stops serving the client and
+/// the target starts at the same instant, so that neither both nor none
+/// forward the client's frames for longer than the clocks disagree. Agents
+/// are expected to keep their clocks synchronized (NTP, PTP); an agent
+/// that receives a moment already past acts at once, and one that
+/// receives a moment absurdly far ahead (a clock gone wrong) acts at once
+/// and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SwitchTime(pub u64);
+
+/// A Channel Switch Announcement the source of a cross-channel migration
+/// sends its client (IEEE 802.11-2020 9.4.2.18: an action frame and the
+/// element in the LVAP's beacons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelAnnouncement {
+    /// The channel the client is to move to.
+    pub channel: u8,
+    /// Beacon intervals until it moves (0 or 1: at once).
+    pub count: u8,
+}
+
 /// An LVAP as the controller names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LvapSpec {
@@ -334,6 +357,10 @@ pub enum ControllerMsg {
         id: RequestId,
         /// The LVAP.
         bssid: MacAddr,
+        /// The switch of a migration: carry it out at this moment (see
+        /// [`SwitchTime`]); `None`: at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<SwitchTime>,
     },
     /// Hand over the station state of an LVAP (the result carries it).
     ExportLvap {
@@ -351,6 +378,14 @@ pub enum ControllerMsg {
         bssid: MacAddr,
         /// Send a deauthentication to the client first.
         deauthenticate: bool,
+        /// The switch of a migration: stop serving the client at this
+        /// moment (see [`SwitchTime`]); `None`: at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<SwitchTime>,
+        /// A cross-channel migration: first tell the client to follow to
+        /// another channel, where the target serves it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        announce: Option<ChannelAnnouncement>,
     },
     /// Move a radio to another channel.
     SetChannel {

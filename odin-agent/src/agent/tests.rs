@@ -1,6 +1,6 @@
 //! The agent core driven with exact inputs and times.
 
-use odin_proto::msg::{Band, Relation, Statistic, Subscription};
+use odin_proto::msg::{Band, Relation, Statistic, Subscription, SwitchTime};
 use odin_wire::ieee80211::{
     AuthAlgorithm, AuthRepr, MgmtBody, MgmtHeader, MgmtRepr, ProbeReqRepr, StatusCode,
 };
@@ -328,7 +328,8 @@ fn refuses_what_it_cannot_do() {
         &mut core,
         AgentInput::Controller(ControllerMsg::AuthorizeLvap {
             id: 10,
-            bssid: OTHER
+            bssid: OTHER,
+            at: None,
         }),
         ms(10)
     )));
@@ -349,6 +350,8 @@ fn refuses_what_it_cannot_do() {
             id: 12,
             bssid: BSSID,
             deauthenticate: true,
+            at: None,
+            announce: None,
         }),
         ms(12),
     );
@@ -365,6 +368,8 @@ fn refuses_what_it_cannot_do() {
             id: 13,
             bssid: BSSID,
             deauthenticate: false,
+            at: None,
+            announce: None,
         }),
         ms(13),
     );
@@ -622,6 +627,8 @@ fn commands_are_acknowledged_after_the_radio_and_failures_undone() {
         id: 3,
         bssid: BSSID,
         deauthenticate: false,
+        at: None,
+        announce: None,
     };
     let out = step(&mut core, AgentInput::Controller(remove.clone()), ms(4));
     assert!(results(&out).is_empty());
@@ -706,6 +713,7 @@ fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
     let authorize = ControllerMsg::AuthorizeLvap {
         id: 2,
         bssid: BSSID,
+        at: None,
     };
     let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
     let radio_cmds: Vec<&RadioCmd> = out
@@ -743,6 +751,7 @@ fn a_migrated_ht_client_is_told_to_set_up_its_block_acks_again() {
     let authorize = ControllerMsg::AuthorizeLvap {
         id: 2,
         bssid: BSSID,
+        at: None,
     };
     let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
     let delbas: Vec<(u8, bool)> = out
@@ -781,6 +790,8 @@ fn a_removal_is_acknowledged_once_the_station_is_gone_before_the_teardown() {
         id: 2,
         bssid: BSSID,
         deauthenticate: false,
+        at: None,
+        announce: None,
     };
     let out = step(&mut core, AgentInput::Controller(remove), ms(2));
     let kinds: Vec<&str> = out
@@ -815,4 +826,162 @@ fn a_removal_is_acknowledged_once_the_station_is_gone_before_the_teardown() {
     assert_eq!(results(&out), vec![(2, Outcome::Done)]);
     let out = step(&mut core, done(tokens[1], Some("STOP_AP: busy")), ms(4));
     assert!(results(&out).is_empty());
+}
+
+/// The radio commands of radio 0 in `out`, by kind.
+fn radio_kinds(out: &[AgentOutput]) -> Vec<&'static str> {
+    out.iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(0, cmd) => Some(match cmd {
+                RadioCmd::Hold { .. } => "hold",
+                RadioCmd::SetStationFlags { flags, .. } if flags.authorized => "authorize",
+                RadioCmd::SetStationFlags { .. } => "flags",
+                RadioCmd::AnnounceStation { .. } => "l2-update",
+                RadioCmd::RemoveStation { .. } => "del-station",
+                RadioCmd::StopAp { .. } => "stop",
+                RadioCmd::SetBeacon { .. } => "set-beacon",
+                RadioCmd::SendFrame { frame, .. } if frame.get(24..26) == Some(&[0, 4]) => {
+                    "csa-action"
+                }
+                RadioCmd::SendFrame { .. } => "frame",
+                RadioCmd::Barrier { .. } => "barrier",
+                _ => "other",
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_scheduled_switch_holds_the_radio_until_its_moment() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(associated_station()),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    let at = Some(SwitchTime(1_795_000_000_123_456));
+    let authorize = ControllerMsg::AuthorizeLvap {
+        id: 2,
+        bssid: BSSID,
+        at,
+    };
+    let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
+    assert_eq!(
+        radio_kinds(&out),
+        ["hold", "authorize", "l2-update", "barrier"]
+    );
+    assert!(out.iter().any(|o| matches!(
+        o,
+        AgentOutput::Radio(0, RadioCmd::Hold { until }) if Some(*until) == at
+    )));
+    // The source's side: held, then the station goes.
+    let remove = ControllerMsg::RemoveLvap {
+        id: 3,
+        bssid: BSSID,
+        deauthenticate: false,
+        at,
+        announce: None,
+    };
+    let out = step(&mut core, AgentInput::Controller(remove), ms(3));
+    assert_eq!(
+        radio_kinds(&out),
+        ["hold", "del-station", "barrier", "stop", "barrier"]
+    );
+}
+
+#[test]
+fn a_cross_channel_source_announces_the_switch_then_goes_after_the_count() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(associated_station()),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    let authorize = ControllerMsg::AuthorizeLvap {
+        id: 2,
+        bssid: BSSID,
+        at: None,
+    };
+    let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
+    confirm(&mut core, out, ms(2), None);
+    let remove = ControllerMsg::RemoveLvap {
+        id: 3,
+        bssid: BSSID,
+        deauthenticate: false,
+        at: None,
+        announce: Some(ChannelAnnouncement {
+            channel: 11,
+            count: 1,
+        }),
+    };
+    let out = step(&mut core, AgentInput::Controller(remove), ms(10));
+    // Told, and the beacon says it too; the station stays (what the client
+    // sends before it moves is still forwarded).
+    assert_eq!(radio_kinds(&out), ["csa-action", "set-beacon", "barrier"]);
+    let frame = out
+        .iter()
+        .find_map(|o| match o {
+            AgentOutput::Radio(0, RadioCmd::SendFrame { frame, .. }) => Some(frame.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(&frame[4..10], &CLIENT.0);
+    assert_eq!(&frame[24..], &[0, 4, 37, 3, 0, 11, 1]);
+    let out = confirm(&mut core, out, ms(10), None);
+    assert_eq!(results(&out), vec![(3, Outcome::Done)]);
+    // No longer this agent's: not reported, not exportable.
+    let export = ControllerMsg::ExportLvap {
+        id: 4,
+        bssid: BSSID,
+    };
+    let out = step(&mut core, AgentInput::Controller(export), ms(11));
+    assert!(matches!(&results(&out)[..], [(4, Outcome::Failed { .. })]));
+    // The count (one beacon interval) and one more: 204.8 ms.
+    let due = core.poll_at().expect("a deadline");
+    assert_eq!(due, Instant::from_micros(10_000 + 204_800));
+    let out = step(&mut core, AgentInput::Tick, due);
+    assert_eq!(radio_kinds(&out), ["del-station", "stop", "barrier"]);
+    assert!(core.poll_at() != Some(due));
+}
+
+#[test]
+fn a_client_brought_back_before_its_old_copy_left_gets_a_fresh_lvap() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(associated_station()),
+    };
+    let out = step(&mut core, AgentInput::Controller(add.clone()), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    let remove = ControllerMsg::RemoveLvap {
+        id: 2,
+        bssid: BSSID,
+        deauthenticate: false,
+        at: None,
+        announce: Some(ChannelAnnouncement {
+            channel: 11,
+            count: 1,
+        }),
+    };
+    let out = step(&mut core, AgentInput::Controller(remove), ms(2));
+    confirm(&mut core, out, ms(2), None);
+    let out = step(&mut core, AgentInput::Controller(add), ms(50));
+    let kinds = radio_kinds(&out);
+    // The old copy stops first; then the new one starts.
+    let stop = kinds.iter().position(|k| *k == "stop").expect("stop");
+    let start = out
+        .iter()
+        .filter(|o| matches!(o, AgentOutput::Radio(0, _)))
+        .position(|o| matches!(o, AgentOutput::Radio(_, RadioCmd::StartAp { .. })))
+        .expect("start");
+    assert!(stop < start, "{kinds:?}");
 }

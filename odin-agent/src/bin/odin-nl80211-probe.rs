@@ -179,6 +179,10 @@ mod probe {
                     info!(%bssid, "action: stop AP");
                     RadioCmd::StopAp { bssid }
                 }
+                Action::SetBeacon { beacon } => {
+                    info!(%bssid, "action: set beacon");
+                    RadioCmd::SetBeacon { bssid, beacon }
+                }
                 Action::SendFrame { frame, cookie } => {
                     info!(
                         fc = format_args!("0x{:02x}", frame.first().copied().unwrap_or(0)),

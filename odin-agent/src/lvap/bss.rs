@@ -343,6 +343,38 @@ impl BssConfig {
     }
 }
 
+impl BssConfig {
+    /// A Channel Switch Announcement action frame (Spectrum Management
+    /// action 4, 9.6.2.6) from `bssid` to `da`: move to `new_channel`
+    /// after `count` beacon intervals (0 or 1: at once); `block_tx`: stop
+    /// transmitting until then (mode 1).
+    pub fn channel_switch_action(
+        bssid: MacAddr,
+        da: MacAddr,
+        new_channel: u8,
+        count: u8,
+        block_tx: bool,
+    ) -> Result<Vec<u8>> {
+        let mut body = vec![ACTION_CHANNEL_SWITCH];
+        ElementRepr::ChannelSwitch(ChannelSwitch {
+            mode: u8::from(block_tx),
+            new_channel,
+            count,
+        })
+        .emit_to_vec(&mut body)?;
+        MgmtRepr {
+            header: MgmtHeader::new(da, bssid, bssid),
+            body: MgmtBody::Action(ActionRepr::Other {
+                category: ActionCategory::SpectrumMgmt.into(),
+                body: &body,
+            }),
+        }
+        .to_vec()
+    }
+}
+
+/// Spectrum Management action code of a Channel Switch Announcement.
+const ACTION_CHANNEL_SWITCH: u8 = 4;
 /// Block Ack action code of a DELBA.
 const ACTION_DELBA: u8 = 2;
 /// Reason code 38: the block-ack agreement is unknown, set it up again.
@@ -391,6 +423,20 @@ mod tests {
         assert_eq!(&f[24..], &[3, 2, 0x00, 0x58, 38, 0]);
         let f = BssConfig::delba(ap, sta, 0, false).unwrap();
         assert_eq!(&f[24..], &[3, 2, 0x00, 0x00, 38, 0]);
+    }
+
+    #[test]
+    fn channel_switch_action_carries_the_announcement() {
+        let (ap, sta) = (MacAddr([6, 0, 0, 0, 0, 1]), MacAddr([2, 0, 0, 0, 1, 0]));
+        let f = BssConfig::channel_switch_action(ap, sta, 6, 1, false).unwrap();
+        assert_eq!(f[0], 0xd0);
+        assert_eq!(&f[4..10], &sta.0);
+        assert_eq!(&f[16..22], &ap.0);
+        // Category 0 (spectrum management), action 4, then the element:
+        // ID 37, length 3, mode 0, channel 6, count 1.
+        assert_eq!(&f[24..], &[0, 4, 37, 3, 0, 6, 1]);
+        let f = BssConfig::channel_switch_action(ap, sta, 11, 3, true).unwrap();
+        assert_eq!(&f[26..], &[37, 3, 1, 11, 3]);
     }
 
     #[test]

@@ -127,6 +127,17 @@ pub enum Command {
     /// the LVAP's removal): remove the station, stop beaconing, send
     /// nothing to the client.
     Stop,
+    /// The source side of a cross-channel migration: tell the client to
+    /// move to `channel` (a Channel Switch Announcement action frame, and
+    /// the element in the beacon), ending its block-ack agreements with
+    /// this kernel first. The station stays until [`Command::Stop`], so
+    /// whatever the client sends before it moves is still forwarded.
+    AnnounceSwitch {
+        /// The channel the client is to move to.
+        channel: u8,
+        /// Beacon intervals until it moves (0 or 1: at once).
+        count: u8,
+    },
 }
 
 /// What the LVAP asks the agent to do.
@@ -146,6 +157,11 @@ pub enum Action {
         dtim_period: u8,
         /// Primary channel.
         channel: u8,
+    },
+    /// Replace the beacon (SET_BEACON).
+    SetBeacon {
+        /// The beacon, split around the TIM.
+        beacon: BeaconTemplate,
     },
     /// Stop beaconing (STOP_AP).
     StopAp {
@@ -487,6 +503,11 @@ impl Lvap {
     /// Counters.
     pub fn counters(&self) -> &LvapCounters {
         &self.counters
+    }
+
+    /// The BSS's beacon interval, TU.
+    pub fn beacon_interval(&self) -> u16 {
+        self.config.bss.beacon_interval
     }
 
     /// True once the client is associated.
@@ -952,6 +973,17 @@ impl Lvap {
         }
     }
 
+    /// A DELBA per TID in both roles: every block-ack agreement between
+    /// the client and a kernel ends.
+    fn end_block_ack(&self, out: &mut Vec<Action>) {
+        for tid in 0..8 {
+            for initiator in [true, false] {
+                let frame = BssConfig::delba(self.config.bssid, self.config.client, tid, initiator);
+                self.send(frame, None, out);
+            }
+        }
+    }
+
     fn command(&mut self, command: Command, now: Instant, out: &mut Vec<Action>) {
         let client = self.config.client;
         match command {
@@ -977,12 +1009,31 @@ impl Lvap {
                 // both roles, every TID: the client sets them up again
                 // with the kernel that serves it now.
                 if ht {
-                    for tid in 0..8 {
-                        for initiator in [true, false] {
-                            let frame = BssConfig::delba(self.config.bssid, client, tid, initiator);
-                            self.send(frame, None, out);
-                        }
-                    }
+                    self.end_block_ack(out);
+                }
+            }
+            Command::AnnounceSwitch { channel, count } => {
+                let Sta::Associated(assoc) = &self.sta else {
+                    return;
+                };
+                // The client's agreements are with this kernel; it sets
+                // them up again with the target's on the new channel.
+                if assoc.station.ht_capabilities.is_some() {
+                    self.end_block_ack(out);
+                }
+                // Mode 0: the client goes on transmitting until it moves
+                // (at once with a count of 0 or 1), to this BSS, which
+                // still forwards; the target serves it on arrival.
+                let bssid = self.config.bssid;
+                let frame = BssConfig::channel_switch_action(bssid, client, channel, count, false);
+                self.send(frame, None, out);
+                match self
+                    .config
+                    .bss
+                    .channel_switch_beacon(bssid, channel, count, false)
+                {
+                    Ok((beacon, _)) => out.push(Action::SetBeacon { beacon }),
+                    Err(error) => tracing::error!(%bssid, %error, "cannot build the CSA beacon"),
                 }
             }
             Command::Deauthenticate(reason) => {

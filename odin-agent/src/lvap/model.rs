@@ -34,6 +34,11 @@ impl KernelModel {
                     }
                     self.ap_started = true;
                 }
+                Action::SetBeacon { .. } => {
+                    if !self.ap_started {
+                        return Err(Violation("SET_BEACON on a stopped AP".into()));
+                    }
+                }
                 Action::StopAp { .. } => {
                     if self.station {
                         return Err(Violation("STOP_AP with a station left".into()));

@@ -41,6 +41,7 @@ pub const CMD_SET_WIPHY: u8 = 2;
 pub const CMD_GET_INTERFACE: u8 = 5;
 pub const CMD_NEW_INTERFACE: u8 = 7;
 pub const CMD_DEL_INTERFACE: u8 = 8;
+pub const CMD_SET_BEACON: u8 = 14;
 pub const CMD_START_AP: u8 = 15;
 pub const CMD_STOP_AP: u8 = 16;
 pub const CMD_GET_STATION: u8 = 17;

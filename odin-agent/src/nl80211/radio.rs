@@ -694,6 +694,24 @@ impl Driver {
                 .await
             }
             RadioCmd::StopAp { bssid } => self.stop_ap(bssid).await,
+            RadioCmd::SetBeacon { bssid, beacon } => match self.iface(bssid, "SET_BEACON") {
+                Ok(ifx) => {
+                    let beacon = request::Beacon {
+                        head: &beacon.head,
+                        tail: &beacon.tail,
+                    };
+                    self.ctrl
+                        .request(&request::set_beacon(self.family, ifx, &beacon), false)
+                        .await
+                        .map(drop)
+                }
+                Err(e) => Err(e),
+            },
+            RadioCmd::Hold { until } => {
+                let late_us = crate::radio::hold(until).await;
+                info!(late_us, "switch: held until the moment");
+                Ok(())
+            }
             RadioCmd::SendFrame {
                 bssid,
                 frame,
@@ -1342,6 +1360,8 @@ fn describe(cmd: &RadioCmd) -> String {
             format!("START_AP {bssid} ssid {}", String::from_utf8_lossy(ssid))
         }
         RadioCmd::StopAp { bssid } => format!("STOP_AP {bssid}"),
+        RadioCmd::SetBeacon { bssid, .. } => format!("SET_BEACON {bssid}"),
+        RadioCmd::Hold { until } => format!("hold until {} us", until.0),
         RadioCmd::SendFrame {
             bssid,
             frame,

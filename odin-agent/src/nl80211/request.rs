@@ -172,6 +172,16 @@ pub fn channel_switch(family: u16, p: &ChannelSwitch<'_>) -> NlMsg {
     m
 }
 
+/// SET_BEACON: a new beacon for a running AP interface (head and tail;
+/// nothing else changes).
+pub fn set_beacon(family: u16, ifindex: u32, beacon: &Beacon<'_>) -> NlMsg {
+    let mut m = NlMsg::genl(family, CMD_SET_BEACON, "SET_BEACON");
+    m.u32(ATTR_IFINDEX, ifindex)
+        .put(ATTR_BEACON_HEAD, beacon.head)
+        .put(ATTR_BEACON_TAIL, beacon.tail);
+    m
+}
+
 /// DEL_INTERFACE.
 pub fn del_interface(family: u16, ifindex: u32) -> NlMsg {
     let mut m = NlMsg::genl(family, CMD_DEL_INTERFACE, "DEL_INTERFACE");

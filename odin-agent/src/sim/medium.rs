@@ -1322,6 +1322,22 @@ impl World {
                 self.stats.l2_updates += 1;
                 self.wired.insert(sta, RadioId(radio));
             }
+            RadioCmd::SetBeacon { bssid, beacon } => {
+                let Some(iface) = r.ifaces.get_mut(&bssid) else {
+                    return self.fail(radio, format!("SET_BEACON {bssid}"), "no such interface");
+                };
+                if iface.csa.is_some() {
+                    // mac80211 answers EBUSY during a channel switch.
+                    return self.fail(
+                        radio,
+                        format!("SET_BEACON {bssid}"),
+                        "channel switch running",
+                    );
+                }
+                iface.beacon = beacon;
+            }
+            // Held by `SimRadio` (the agent's side), never sent here.
+            RadioCmd::Hold { .. } => {}
             RadioCmd::Survey => {
                 let entries = self.survey(radio, now);
                 self.send_event(radio, RadioEvent::Survey { entries });

@@ -4,7 +4,9 @@ use odin_proto::msg::RadioInfo;
 use tokio::sync::mpsc;
 
 use super::medium::{Medium, RadioId};
-use crate::radio::{Radio, RadioCmd, RadioEvent};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::radio::{hold_duration, Radio, RadioCmd, RadioEvent};
 
 /// A radio of the [`Medium`], as an agent sees it: commands go straight
 /// into the medium's kernel model (synchronously, under its lock), events
@@ -15,6 +17,9 @@ pub struct SimRadio {
     id: RadioId,
     info: RadioInfo,
     events: mpsc::Receiver<RadioEvent>,
+    /// A [`RadioCmd::Hold`] running: the commands held behind it, carried
+    /// out when its moment comes (by a task of its own).
+    held: Arc<Mutex<Option<Vec<RadioCmd>>>>,
 }
 
 impl SimRadio {
@@ -35,6 +40,7 @@ impl SimRadio {
             id,
             info,
             events,
+            held: Arc::default(),
         }
     }
 
@@ -62,7 +68,33 @@ impl Radio for SimRadio {
     }
 
     fn execute(&mut self, cmd: RadioCmd) {
-        self.medium.execute(self.id, cmd);
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        match (held.as_mut(), cmd) {
+            (Some(queue), cmd) => queue.push(cmd),
+            (None, RadioCmd::Hold { until }) => {
+                let wait = hold_duration(until).unwrap_or_default();
+                let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                    return;
+                };
+                if wait.is_zero() {
+                    return;
+                }
+                // The moment comes on its own timer, whatever the agent's
+                // loop is doing, as a kernel's would.
+                *held = Some(Vec::new());
+                let (medium, id, shared) = (self.medium.clone(), self.id, self.held.clone());
+                runtime.spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let mut held = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    for cmd in held.take().unwrap_or_default() {
+                        // A later hold among them is carried out at once
+                        // (the medium holds nothing itself).
+                        medium.execute(id, cmd);
+                    }
+                });
+            }
+            (None, cmd) => self.medium.execute(self.id, cmd),
+        }
     }
 
     fn next_event(&mut self) -> impl core::future::Future<Output = Option<RadioEvent>> + Send {

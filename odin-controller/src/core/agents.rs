@@ -58,6 +58,7 @@ impl Controller {
             radios: BTreeMap::new(),
             last_heard: None,
             last_down: None,
+            round_trip_us: 0,
         });
         let old = agent.session.replace(session);
         agent.up = false;
@@ -278,6 +279,13 @@ impl Controller {
             return;
         }
         if let Some(pending) = self.pending.remove(&id) {
+            if let Some(agent) = self.agents.get_mut(&pending.agent) {
+                let sample = now
+                    .micros_since(pending.sent)
+                    .saturating_sub(pending.held_us);
+                let decayed = agent.round_trip_us - agent.round_trip_us / 8;
+                agent.round_trip_us = sample.max(decayed);
+            }
             self.resolve(pending, answer, now, out);
         }
     }
@@ -567,7 +575,11 @@ impl Controller {
             });
             if still_there {
                 self.request(&agent, Purpose::Repair { client }, now, out, |id| {
-                    ControllerMsg::AuthorizeLvap { id, bssid }
+                    ControllerMsg::AuthorizeLvap {
+                        id,
+                        bssid,
+                        at: None,
+                    }
                 });
             }
         }

@@ -221,6 +221,9 @@ pub struct StepDurations {
     pub remove_us: Option<u64>,
     /// Step 4.
     pub authorize_us: Option<u64>,
+    /// How far ahead the switch (steps 3 and 4, sent together) was
+    /// scheduled; `None`: not scheduled.
+    pub switch_lead_us: Option<u64>,
     /// From the command to the end.
     pub total_us: u64,
 }
@@ -588,6 +591,25 @@ pub struct ControllerConfig {
     /// How old a signal report may be to count when re-serving a client
     /// or choosing a handoff's radio.
     pub signal_max_age: Duration,
+    /// The Unix time of the core's time origin (`Instant::ZERO`), in
+    /// microseconds: with it, a
+    /// migration's switch is scheduled at one moment on both agents (see
+    /// [`odin_proto::msg::SwitchTime`]); `None`: both commands are sent
+    /// at once, to be carried out on receipt.
+    pub clock_origin_unix_us: Option<u64>,
+    /// The switch moment is at least this far ahead of its sending ...
+    pub switch_lead_min: Duration,
+    /// ... one and a half times the slower agent's recent round trip, and
+    /// at most this far ahead.
+    pub switch_lead_max: Duration,
+    /// The target starts serving this long after the source stops: zero
+    /// risks a frame forwarded twice when the clocks disagree, more risks
+    /// one dropped.
+    pub switch_target_delay: Duration,
+    /// The count of a cross-channel migration's Channel Switch
+    /// Announcement, in beacon intervals (0 or 1: the client moves at
+    /// once).
+    pub channel_switch_count: u8,
 }
 
 impl Default for ControllerConfig {
@@ -601,6 +623,11 @@ impl Default for ControllerConfig {
             step_timeout: Duration::from_millis(500),
             step_retries: 2,
             signal_max_age: Duration::from_secs(10),
+            clock_origin_unix_us: None,
+            switch_lead_min: Duration::from_millis(5),
+            switch_lead_max: Duration::from_millis(200),
+            switch_target_delay: Duration::ZERO,
+            channel_switch_count: 1,
         }
     }
 }

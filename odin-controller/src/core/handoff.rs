@@ -6,13 +6,27 @@
 //!
 //! 1. `ExportLvap` at the source; the answer carries the station state.
 //! 2. `AddLvap` at the target with that state (not authorized).
-//! 3. `RemoveLvap { deauthenticate: false }` at the source.
-//! 4. `AuthorizeLvap` at the target.
+//! 3. and 4., **the switch**, sent together: `RemoveLvap { deauthenticate:
+//!    false }` at the source and `AuthorizeLvap` at the target, both for
+//!    the same moment (`at`, a [`odin_proto::msg::SwitchTime`] a little
+//!    more than the slower agent's round trip ahead, when the controller
+//!    knows the wall clock), so that the source stops forwarding the
+//!    client's frames when the target starts: neither both (duplicates)
+//!    nor none (losses) for longer than the agents' clocks and radios
+//!    disagree. Across channels, the source's removal carries a Channel
+//!    Switch Announcement: it tells the client to move and goes a few
+//!    beacons later.
 //!
-//! The rule that drives every rollback: **the target is authorized only
-//! after the source acknowledged its removal**, so two agents never let
-//! the client's data through at once. The registry names the source as
-//! the LVAP's host until step 3 is acknowledged, the target afterwards.
+//! Waiting for the removal's answer before sending the authorization (as
+//! this module did first) left the client unserved for that round trip
+//! plus the target's reaction: 35-40 ms in the emulated VM, two or three
+//! pings lost per migration at one every 10 ms (BENCHMARKS.md).
+//!
+//! The handoff waits on the removal (step 3); the authorization's answer
+//! is kept until then (or the request adopted as step 4 if still
+//! pending). The registry names the source as the LVAP's host until step
+//! 3 is acknowledged, the target afterwards. A failure on either side
+//! undoes the switch so that exactly one agent serves the client.
 //!
 //! # Failures
 //!
@@ -23,8 +37,8 @@
 //!   serving.
 //! * Step 3 answered `Failed`: the source says it still serves (agents
 //!   answer `Done` to the removal of an LVAP they do not host, so a
-//!   failure means it is still there); the target's unauthorized copy is
-//!   removed; the source keeps serving. Step 3 timed out: the source's
+//!   failure means it is still there); the target's copy (authorized by
+//!   the switch, or not) is removed; the source keeps serving. Step 3 timed out: the source's
 //!   state is unknown (removed, or still serving authorized), so neither
 //!   rolling back (the re-add could duplicate a live LVAP) nor authorizing
 //!   the target (two authorized) is safe. The removal is sent again
@@ -61,7 +75,7 @@
 //! or a radio without room, it is refused; for a client that is being
 //! placed or moved, it is refused with the running handoff's id.
 
-use odin_proto::msg::{ControllerMsg, RadioIndex, RequestId};
+use odin_proto::msg::{ChannelAnnouncement, ControllerMsg, RadioIndex, RequestId, SwitchTime};
 use odin_proto::{MacAddr, StationState};
 
 use super::api::{
@@ -71,6 +85,7 @@ use super::api::{
 use super::registry::{Lvap, LvapState};
 use super::time::Instant;
 use super::{Answer, Controller, Purpose};
+use std::time::Duration;
 
 /// Where a handoff stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +143,15 @@ pub struct Handoff {
     pub failure: Option<(HandoffStep, String)>,
     /// The request the current step waits on.
     pub(crate) request: RequestId,
+    /// The switch's authorization at the target, sent with step 3.
+    pub(crate) switch_authorize: Option<RequestId>,
+    /// Its answer and when it came, when before step 3's.
+    pub(crate) switch_answer: Option<(Answer, Instant)>,
+    /// The first attempt of steps 3 and 4 is for these moments (source,
+    /// target); retries are carried out on receipt.
+    pub(crate) switch_at: Option<(SwitchTime, SwitchTime)>,
+    /// A cross-channel migration: what the source tells the client.
+    pub announce: Option<ChannelAnnouncement>,
 }
 
 impl Handoff {
@@ -232,6 +256,10 @@ impl Controller {
             target_lost: false,
             failure: None,
             request: 0,
+            switch_authorize: None,
+            switch_answer: None,
+            switch_at: None,
+            announce: None,
         };
         self.handoffs.insert(client, handoff);
         if let Some(c) = self.clients.get_mut(&client) {
@@ -309,17 +337,27 @@ impl Controller {
                     Box::new(move |id| ControllerMsg::AddLvap { id, lvap, station }),
                 )
             }
-            Phase::RemoveAtSource => (
-                h.source.agent.clone(),
-                Box::new(move |id| ControllerMsg::RemoveLvap {
-                    id,
-                    bssid,
-                    deauthenticate: false,
-                }),
-            ),
+            Phase::RemoveAtSource => {
+                let at = h.switch_at.filter(|_| h.attempt == 0).map(|(s, _)| s);
+                let announce = h.announce;
+                (
+                    h.source.agent.clone(),
+                    Box::new(move |id| ControllerMsg::RemoveLvap {
+                        id,
+                        bssid,
+                        deauthenticate: false,
+                        at,
+                        announce,
+                    }),
+                )
+            }
             Phase::AuthorizeAtTarget => (
                 h.target.agent.clone(),
-                Box::new(move |id| ControllerMsg::AuthorizeLvap { id, bssid }),
+                Box::new(move |id| ControllerMsg::AuthorizeLvap {
+                    id,
+                    bssid,
+                    at: None,
+                }),
             ),
             Phase::RestoreAtSource => {
                 let lvap = self.lvap_spec(client, bssid, h.source.radio);
@@ -330,7 +368,11 @@ impl Controller {
             }
             Phase::AuthorizeAtSource => (
                 h.source.agent.clone(),
-                Box::new(move |id| ControllerMsg::AuthorizeLvap { id, bssid }),
+                Box::new(move |id| ControllerMsg::AuthorizeLvap {
+                    id,
+                    bssid,
+                    at: None,
+                }),
             ),
         };
         let Some(request) = self.request(&agent, Purpose::Handoff { client }, now, out, msg) else {
@@ -358,7 +400,10 @@ impl Controller {
             HandoffStep::Export => h.durations.export_us = Some(micros),
             HandoffStep::AddAtTarget => h.durations.add_us = Some(micros),
             HandoffStep::RemoveAtSource => h.durations.remove_us = Some(micros),
-            HandoffStep::AuthorizeAtTarget => h.durations.authorize_us = Some(micros),
+            // Answered before the removal (the switch): timed then.
+            HandoffStep::AuthorizeAtTarget => {
+                h.durations.authorize_us.get_or_insert(micros);
+            }
         }
         out.push(Output::Event(ControllerEvent::HandoffStepDone {
             handoff: h.id,
@@ -445,7 +490,7 @@ impl Controller {
                         .get(&client)
                         .map_or((true, false), |h| (h.source_lost, h.station.is_some()));
                     match (source_lost, has_station) {
-                        (false, _) => self.forward(client, Phase::RemoveAtSource, now, out),
+                        (false, _) => self.switch(client, now, out),
                         (true, true) => self.forward(client, Phase::AuthorizeAtTarget, now, out),
                         // A fresh LVAP: the client associates anew.
                         (true, false) => self.complete(client, now, out),
@@ -464,14 +509,16 @@ impl Controller {
                 Answer::Done | Answer::Station(_) => {
                     self.step_done(client, HandoffStep::RemoveAtSource, now, out);
                     if target_lost {
+                        self.drop_switch_authorize(client);
                         self.set_failure(client, HandoffStep::RemoveAtSource, "target down");
                         self.restore_source(client, now, out);
                     } else {
                         self.host(client, true);
-                        self.forward(client, Phase::AuthorizeAtTarget, now, out);
+                        self.authorize_after_removal(client, now, out);
                     }
                 }
                 Answer::Failed(_) => {
+                    self.drop_switch_authorize(client);
                     if !target_lost {
                         self.cleanup_remove(&target, client, bssid, None, now, out);
                     }
@@ -518,6 +565,127 @@ impl Controller {
                 }
             },
         }
+    }
+
+    /// Steps 3 and 4 together: the removal at the source (the step the
+    /// handoff waits on) and the authorization at the target, for the
+    /// same moment when the wall clock is known.
+    fn switch(&mut self, client: MacAddr, now: Instant, out: &mut Vec<Output>) {
+        let Some(h) = self.handoffs.get(&client) else {
+            return;
+        };
+        let (source, target, bssid) = (h.source.clone(), h.target.clone(), h.bssid);
+        let channel = |at: &RadioRef| {
+            self.agents
+                .get(&at.agent)
+                .and_then(|a| a.radios.get(&at.radio))
+                .map(|r| r.info.channel)
+        };
+        let announce = match (channel(&source), channel(&target)) {
+            (Some(from), Some(to)) if from != to => Some(ChannelAnnouncement {
+                channel: to,
+                count: self.config.channel_switch_count,
+            }),
+            _ => None,
+        };
+        let rtt = |agent: &str| self.agents.get(agent).map_or(0, |a| a.round_trip_us);
+        let lead = Duration::from_micros(rtt(&source.agent).max(rtt(&target.agent)) * 3 / 2)
+            .clamp(self.config.switch_lead_min, self.config.switch_lead_max);
+        let switch_at = self.config.clock_origin_unix_us.map(|origin| {
+            let at = origin + (now + lead).micros();
+            let delay = u64::try_from(self.config.switch_target_delay.as_micros()).unwrap_or(0);
+            (SwitchTime(at), SwitchTime(at + delay))
+        });
+        if let Some(h) = self.handoffs.get_mut(&client) {
+            h.announce = announce;
+            h.switch_at = switch_at;
+            h.switch_answer = None;
+            if switch_at.is_some() {
+                h.durations.switch_lead_us = u64::try_from(lead.as_micros()).ok();
+            }
+        }
+        tracing::debug!(%client, ?switch_at, ?announce, "switch");
+        // The removal first: it is what the handoff waits on.
+        if !self.step(client, Phase::RemoveAtSource, now, out) {
+            self.forward(client, Phase::RemoveAtSource, now, out);
+            return;
+        }
+        let at = switch_at.map(|(_, t)| t);
+        let purpose = Purpose::SwitchAuthorize { client };
+        let request = self.request(&target.agent, purpose, now, out, |id| {
+            ControllerMsg::AuthorizeLvap { id, bssid, at }
+        });
+        if let Some(h) = self.handoffs.get_mut(&client) {
+            h.switch_authorize = request;
+        }
+        // The agents wait for the moment before answering: the wait is not
+        // their round trip (else the lead would feed on itself).
+        if switch_at.is_some() {
+            let held = u64::try_from(lead.as_micros()).unwrap_or(0);
+            let remove = self.handoffs.get(&client).map(|h| h.request);
+            for id in [remove, request].into_iter().flatten() {
+                if let Some(p) = self.pending.get_mut(&id) {
+                    p.held_us = held;
+                }
+            }
+        }
+    }
+
+    /// The answer to the switch's authorization, kept until the removal's.
+    pub(crate) fn switch_authorize_answer(
+        &mut self,
+        client: MacAddr,
+        answer: Answer,
+        now: Instant,
+    ) {
+        if let Some(h) = self.handoffs.get_mut(&client) {
+            if h.phase == Phase::RemoveAtSource && h.switch_authorize.is_some() {
+                h.switch_authorize = None;
+                h.switch_answer = Some((answer, now));
+            }
+        }
+    }
+
+    /// Forgets the switch's authorization (its answer, if it comes, is
+    /// ignored).
+    fn drop_switch_authorize(&mut self, client: MacAddr) {
+        if let Some(h) = self.handoffs.get_mut(&client) {
+            h.switch_answer = None;
+            if let Some(id) = h.switch_authorize.take() {
+                self.pending.remove(&id);
+            }
+        }
+    }
+
+    /// The source no longer serves (step 3 acknowledged, or the source is
+    /// down): step 4 is the switch's authorization, answered already,
+    /// still pending (adopted as the step), or sent now.
+    fn authorize_after_removal(&mut self, client: MacAddr, now: Instant, out: &mut Vec<Output>) {
+        let Some(h) = self.handoffs.get_mut(&client) else {
+            return;
+        };
+        let answered = h.switch_answer.take();
+        let pending = h.switch_authorize.take();
+        if let Some((answer, at)) = answered {
+            // As if sent as step 4 when the switch was, and answered then.
+            h.phase = Phase::AuthorizeAtTarget;
+            h.attempt = 0;
+            if answer.is_success() {
+                h.durations.authorize_us = Some(at.micros_since(h.phase_started));
+            }
+            self.handoff_answer(client, answer, now, out);
+            return;
+        }
+        if let Some(id) = pending.filter(|id| self.pending.contains_key(id)) {
+            h.phase = Phase::AuthorizeAtTarget;
+            h.attempt = 0;
+            h.request = id;
+            if let Some(p) = self.pending.get_mut(&id) {
+                p.purpose = Purpose::Handoff { client };
+            }
+            return;
+        }
+        self.forward(client, Phase::AuthorizeAtTarget, now, out);
     }
 
     /// Goes on to `phase`; if its agent cannot be asked, gives the client
@@ -641,6 +809,7 @@ impl Controller {
     /// Removes a handoff and its pending request; keeps its (fresher)
     /// station state.
     fn finish(&mut self, client: MacAddr) -> Option<Handoff> {
+        self.drop_switch_authorize(client);
         let h = self.handoffs.remove(&client)?;
         self.pending.remove(&h.request);
         if let (Some(c), Some(station)) = (self.clients.get_mut(&client), h.station.clone()) {
@@ -651,6 +820,7 @@ impl Controller {
 
     /// Ends a successful handoff: the target serves the client.
     fn complete(&mut self, client: MacAddr, now: Instant, out: &mut Vec<Output>) {
+        self.drop_switch_authorize(client);
         let Some(mut h) = self.handoffs.remove(&client) else {
             return;
         };
@@ -718,7 +888,7 @@ impl Controller {
                         self.fail_rollback(client, "the source is down", now, out);
                     } else {
                         self.host(client, true);
-                        self.forward(client, Phase::AuthorizeAtTarget, now, out);
+                        self.authorize_after_removal(client, now, out);
                     }
                 }
                 Phase::AuthorizeAtTarget => {}

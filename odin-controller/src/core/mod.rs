@@ -119,6 +119,9 @@ pub(crate) enum Purpose {
     Place { client: MacAddr },
     /// The current step of a client's handoff.
     Handoff { client: MacAddr },
+    /// The target's authorization sent with the source's removal (the
+    /// switch), while the handoff waits on the removal.
+    SwitchAuthorize { client: MacAddr },
     /// A removal nothing waits on but perhaps a `Disconnect`.
     Cleanup {
         client: MacAddr,
@@ -145,6 +148,9 @@ pub(crate) struct Pending {
     sent: Instant,
     deadline: Instant,
     purpose: Purpose,
+    /// How long the agent was asked to wait before acting (a switch's
+    /// lead): not part of its round trip.
+    held_us: u64,
 }
 
 /// How a request ended.
@@ -300,6 +306,13 @@ impl Controller {
         sessions.chain(pending).chain(windows).chain(stranded).min()
     }
 
+    /// Sets the Unix time of the time origin (see
+    /// [`ControllerConfig::clock_origin_unix_us`]), unless configured: the
+    /// runtime calls it with the wall clock when it starts the core.
+    pub fn set_clock_origin(&mut self, unix_us: u64) {
+        self.config.clock_origin_unix_us.get_or_insert(unix_us);
+    }
+
     /// The settings.
     pub fn config(&self) -> &ControllerConfig {
         &self.config
@@ -436,6 +449,7 @@ impl Controller {
                 sent: now,
                 deadline: now + self.config.step_timeout,
                 purpose,
+                held_us: 0,
             },
         );
         out.push(Output::Send {
@@ -450,6 +464,9 @@ impl Controller {
         match pending.purpose {
             Purpose::Place { client } => self.placement_answer(client, answer, now, out),
             Purpose::Handoff { client } => self.handoff_answer(client, answer, now, out),
+            Purpose::SwitchAuthorize { client } => {
+                self.switch_authorize_answer(client, answer, now);
+            }
             Purpose::Cleanup { client, command } => {
                 if !answer.is_success() {
                     tracing::warn!(%client, agent = %pending.agent, reason = %answer.reason(), "removal failed");
@@ -539,6 +556,8 @@ impl Controller {
             id,
             bssid,
             deauthenticate,
+            at: None,
+            announce: None,
         })
         .is_some()
     }
@@ -877,6 +896,14 @@ impl Controller {
             if let Purpose::Handoff { client } = p.purpose {
                 if self.handoffs.get(&client).map(|h| h.request) != Some(*id) {
                     return Err(format!("handoff request {id} of {client} is stale"));
+                }
+            }
+            if let Purpose::SwitchAuthorize { client } = p.purpose {
+                let h = self.handoffs.get(&client);
+                if h.and_then(|h| h.switch_authorize) != Some(*id)
+                    || h.is_some_and(|h| h.phase != handoff::Phase::RemoveAtSource)
+                {
+                    return Err(format!("switch authorization {id} of {client} is stale"));
                 }
             }
         }

@@ -379,7 +379,11 @@ impl Controller {
                 if let Some(bssid) = bssid {
                     let purpose = Purpose::Place { client };
                     if let Some(request) = self.request(&at.agent, purpose, now, out, |id| {
-                        ControllerMsg::AuthorizeLvap { id, bssid }
+                        ControllerMsg::AuthorizeLvap {
+                            id,
+                            bssid,
+                            at: None,
+                        }
                     }) {
                         if let Some(job) = self.placements.get_mut(&client) {
                             job.phase = Phase::Authorizing {

@@ -25,6 +25,10 @@ pub struct Agent {
     pub last_heard: Option<Instant>,
     /// Why it went down the last time.
     pub last_down: Option<DownReason>,
+    /// How long it takes to answer a command, in microseconds: the
+    /// largest recent round trip, decaying by an eighth per answer (the
+    /// lead of a migration's switch moment).
+    pub round_trip_us: u64,
 }
 
 /// A radio of an agent.

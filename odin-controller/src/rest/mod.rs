@@ -136,7 +136,7 @@
 //! 200 with the handoff's id and how long each step took:
 //!
 //! ```json
-//! {"handoff": 7, "durations_us": {"export": 1830, "add": 24710, "remove": 9020, "authorize": 1544, "total": 37311}}
+//! {"handoff": 7, "durations_us": {"export": 1830, "add": 24710, "remove": 9020, "authorize": 9544, "switch_lead": 5000, "total": 36084}}
 //! ```
 //!
 //! (a step is `null` when it was skipped because its agent went down), or

@@ -173,10 +173,13 @@ pub struct DurationsView {
     pub export: Option<u64>,
     /// `AddLvap` at the target.
     pub add: Option<u64>,
-    /// `RemoveLvap` at the source.
+    /// `RemoveLvap` at the source (from the switch's sending).
     pub remove: Option<u64>,
-    /// `AuthorizeLvap` at the target.
+    /// `AuthorizeLvap` at the target (from the switch's sending: the two
+    /// are sent together).
     pub authorize: Option<u64>,
+    /// How far ahead the switch was scheduled (`null`: not scheduled).
+    pub switch_lead: Option<u64>,
     /// From the command to the end.
     pub total: u64,
 }
@@ -188,6 +191,7 @@ impl From<&StepDurations> for DurationsView {
             add: d.add_us,
             remove: d.remove_us,
             authorize: d.authorize_us,
+            switch_lead: d.switch_lead_us,
             total: d.total_us,
         }
     }

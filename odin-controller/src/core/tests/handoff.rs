@@ -1,7 +1,9 @@
 //! Handoffs: the four steps, a failure or timeout at each, agents going
 //! down mid-way, refusals.
 
-use odin_proto::msg::{AgentMsg, ControllerMsg, Outcome};
+use std::time::Duration;
+
+use odin_proto::msg::{AgentMsg, ChannelAnnouncement, ControllerMsg, Outcome, SwitchTime};
 
 use super::*;
 
@@ -70,18 +72,38 @@ fn through_export(s: &mut Setup) -> RequestId {
     only_send(&out).1.id().unwrap()
 }
 
-/// Runs steps 1-2 and sends step 3 (at 1007 ms); returns its id.
-fn through_add(s: &mut Setup) -> RequestId {
-    let add = through_export(s);
-    s.h.at(ms(1007));
-    only_send(&s.h.done(s.b, add)).1.id().unwrap()
+/// The switch's two messages, in this order: the removal at the source
+/// and the authorization at the target; their ids.
+fn switch_sends(s: &Setup, out: &[Output]) -> (RequestId, RequestId) {
+    let sent = sends(out);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert!(
+        matches!(&sent[0], (sess, ControllerMsg::RemoveLvap { deauthenticate: false, bssid, .. }) if *sess == s.a && *bssid == s.bssid),
+        "{sent:#?}"
+    );
+    assert!(
+        matches!(&sent[1], (sess, ControllerMsg::AuthorizeLvap { bssid, .. }) if *sess == s.b && *bssid == s.bssid),
+        "{sent:#?}"
+    );
+    (sent[0].1.id().unwrap(), sent[1].1.id().unwrap())
 }
 
-/// Runs steps 1-3 and sends step 4 (at 1010 ms); returns its id.
+/// Runs steps 1-2 and sends the switch (steps 3 and 4, at 1007 ms);
+/// returns the ids of the removal and the authorization.
+fn through_add(s: &mut Setup) -> (RequestId, RequestId) {
+    let add = through_export(s);
+    s.h.at(ms(1007));
+    let out = s.h.done(s.b, add);
+    switch_sends(s, &out)
+}
+
+/// Runs steps 1-2, the switch, and answers the removal (at 1010 ms); the
+/// authorization (still unanswered) is step 4 now: returns its id.
 fn through_remove(s: &mut Setup) -> RequestId {
-    let remove = through_add(s);
+    let (remove, authorize) = through_add(s);
     s.h.at(ms(1010));
-    only_send(&s.h.done(s.a, remove)).1.id().unwrap()
+    assert!(sends(&s.h.done(s.a, remove)).is_empty());
+    authorize
 }
 
 #[test]
@@ -132,21 +154,27 @@ fn a_full_migration_with_exact_step_durations() {
 
     s.h.at(ms(1007));
     let out = s.h.done(s.b, id);
-    let (sess, msg) = only_send(&out);
-    assert_eq!(sess, s.a);
-    assert!(
-        matches!(msg, ControllerMsg::RemoveLvap { deauthenticate: false, bssid, .. } if bssid == s.bssid)
-    );
+    // The switch: both at once; without a wall clock, on receipt, and on
+    // the same channel, no announcement.
+    let (remove, authorize) = switch_sends(&s, &out);
+    for (_, msg) in sends(&out) {
+        assert!(matches!(
+            msg,
+            ControllerMsg::RemoveLvap {
+                at: None,
+                announce: None,
+                ..
+            } | ControllerMsg::AuthorizeLvap { at: None, .. }
+        ));
+    }
     assert_eq!(
         s.h.host(mac(1)),
         Some((A.into(), 0, LvapState::Migrating(HandoffId(1))))
     );
 
     s.h.at(ms(1010));
-    let out = s.h.done(s.a, msg.id().unwrap());
-    let (sess, msg) = only_send(&out);
-    assert_eq!(sess, s.b);
-    assert!(matches!(msg, ControllerMsg::AuthorizeLvap { bssid, .. } if bssid == s.bssid));
+    let out = s.h.done(s.a, remove);
+    assert!(sends(&out).is_empty(), "step 4 was sent with step 3");
     assert_eq!(
         s.h.host(mac(1)),
         Some((B.into(), 0, LvapState::Migrating(HandoffId(1))))
@@ -159,12 +187,14 @@ fn a_full_migration_with_exact_step_durations() {
     assert_eq!(h_load(&s.h, B), 1);
 
     s.h.at(ms(1014));
-    let out = s.h.done(s.b, msg.id().unwrap());
+    let out = s.h.done(s.b, authorize);
+    // Steps 3 and 4 are timed from the switch's sending.
     let durations = StepDurations {
         export_us: Some(2000),
         add_us: Some(5000),
         remove_us: Some(3000),
-        authorize_us: Some(4000),
+        authorize_us: Some(7000),
+        switch_lead_us: None,
         total_us: 14_000,
     };
     assert!(events(&out).contains(&ControllerEvent::HandoffCompleted {
@@ -270,7 +300,7 @@ fn step_2_failure_or_timeout_removes_at_the_target() {
 #[test]
 fn step_3_failure_keeps_the_source_and_removes_the_target() {
     let mut s = setup();
-    let remove = through_add(&mut s);
+    let (remove, _) = through_add(&mut s);
     let out = s.h.reply(
         s.a,
         remove,
@@ -297,7 +327,7 @@ fn step_3_failure_keeps_the_source_and_removes_the_target() {
 #[test]
 fn step_3_timeout_retries_then_declares_the_source_down_and_finishes_forward() {
     let mut s = setup();
-    let first = through_add(&mut s);
+    let (first, _) = through_add(&mut s);
     // Keep B alive through the retries.
     s.h.at(ms(1507));
     let out = s.h.tick();
@@ -338,7 +368,9 @@ fn step_3_timeout_retries_then_declares_the_source_down_and_finishes_forward() {
             export_us: Some(2000),
             add_us: Some(5000),
             remove_us: None,
-            authorize_us: Some(3000),
+            // From the switch (1007 ms), its retries included.
+            authorize_us: Some(1_503_000),
+            switch_lead_us: None,
             total_us: 1_510_000,
         })
     );
@@ -502,7 +534,7 @@ fn target_down_before_step_3_keeps_the_source() {
 #[test]
 fn target_down_during_step_3_waits_for_the_source_then_restores_it() {
     let mut s = setup();
-    let remove = through_add(&mut s);
+    let (remove, _) = through_add(&mut s);
     let out = s.h.input(Input::AgentDown { session: s.b });
     assert!(sends(&out).is_empty());
     assert_eq!(h_load(&s.h, B), 0);
@@ -644,5 +676,163 @@ fn a_full_radio_refuses() {
     assert_eq!(
         result_of(&out, id),
         Some(Err(CommandError::NoCapacity(format!("{B}/0"))))
+    );
+}
+
+#[test]
+fn an_authorization_answered_before_the_removal_waits_for_it() {
+    let mut s = setup();
+    let (remove, authorize) = through_add(&mut s);
+    s.h.at(ms(1009));
+    let out = s.h.done(s.b, authorize);
+    assert!(
+        out.is_empty(),
+        "nothing happens until the source answers: {out:#?}"
+    );
+    assert_eq!(s.h.host(mac(1)).unwrap().0, A);
+    s.h.at(ms(1012));
+    let out = s.h.done(s.a, remove);
+    let done = events(&out).into_iter().find_map(|e| match e {
+        ControllerEvent::HandoffCompleted { durations, .. } => Some(durations),
+        _ => None,
+    });
+    let d = done.expect("completed");
+    assert_eq!((d.remove_us, d.authorize_us), (Some(5000), Some(2000)));
+    assert_eq!(s.h.host(mac(1)), Some((B.into(), 0, LvapState::Active)));
+    assert_eq!(s.h.c.pending_requests(), 0);
+}
+
+#[test]
+fn a_refused_switch_authorization_restores_the_source() {
+    let mut s = setup();
+    let (remove, authorize) = through_add(&mut s);
+    let out = s.h.reply(
+        s.b,
+        authorize,
+        Outcome::Failed {
+            reason: "no".into(),
+        },
+    );
+    assert!(out.is_empty());
+    let out = s.h.done(s.a, remove);
+    let sent = sends(&out);
+    assert!(
+        matches!(&sent[0], (sess, ControllerMsg::RemoveLvap { .. }) if *sess == s.b),
+        "{sent:#?}"
+    );
+    assert!(
+        matches!(&sent[1], (sess, ControllerMsg::AddLvap { station: Some(_), .. }) if *sess == s.a),
+        "{sent:#?}"
+    );
+}
+
+#[test]
+fn a_source_that_refuses_the_switch_keeps_the_client_and_the_target_copy_goes() {
+    let mut s = setup();
+    let (remove, authorize) = through_add(&mut s);
+    // The target authorized (for a moment both forward) ...
+    assert!(s.h.done(s.b, authorize).is_empty());
+    // ... the source could not stop: the target's copy goes.
+    let out = s.h.reply(
+        s.a,
+        remove,
+        Outcome::Failed {
+            reason: "busy".into(),
+        },
+    );
+    let (sess, msg) = only_send(&out);
+    assert_eq!(sess, s.b);
+    assert!(matches!(msg, ControllerMsg::RemoveLvap { .. }));
+    assert_eq!(
+        failed(&out),
+        (HandoffStep::RemoveAtSource, Rollback::RemovedAtTarget)
+    );
+    assert_eq!(s.h.host(mac(1)), Some((A.into(), 0, LvapState::Active)));
+    assert_eq!(s.h.c.pending_requests(), 1, "only the clean-up");
+}
+
+#[test]
+fn the_source_lost_during_the_switch_adopts_the_pending_authorization() {
+    let mut s = setup();
+    let (_, authorize) = through_add(&mut s);
+    let out = s.h.input(Input::AgentDown { session: s.a });
+    assert!(
+        sends(&out).is_empty(),
+        "the authorization is on its way already"
+    );
+    assert_eq!(s.h.host(mac(1)).unwrap().0, B);
+    let out = s.h.done(s.b, authorize);
+    assert!(events(&out)
+        .iter()
+        .any(|e| matches!(e, ControllerEvent::HandoffCompleted { .. })));
+    assert_eq!(s.h.host(mac(1)), Some((B.into(), 0, LvapState::Active)));
+}
+
+#[test]
+fn with_a_wall_clock_the_switch_is_scheduled_for_one_moment() {
+    const ORIGIN: u64 = 1_795_000_000_000_000;
+    let config = ControllerConfig {
+        clock_origin_unix_us: Some(ORIGIN),
+        switch_target_delay: Duration::from_micros(300),
+        ..ControllerConfig::default()
+    };
+    let mut h = H::with(config);
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    // B on another channel: a cross-channel migration.
+    let b = h.up(B, vec![radio(0, 11, 8)]);
+    let bssid = h.place(a, 0, mac(1));
+    h.msg(a, authorized(bssid, mac(1), station(mac(1), bssid)));
+    h.at(ms(1000));
+    let (_, out) = handoff_to(&mut h, B);
+    let export = only_send(&out).1.id().unwrap();
+    // A answers in 30 ms: its round trip sets the lead.
+    h.at(ms(1030));
+    let out = h.reply(
+        a,
+        export,
+        Outcome::Station {
+            station: station(mac(1), bssid),
+        },
+    );
+    let add = only_send(&out).1.id().unwrap();
+    h.at(ms(1040));
+    let out = h.done(b, add);
+    let sent = sends(&out);
+    assert_eq!(sent.len(), 2);
+    // 1.5 times the slower round trip (30 ms) ahead of 1040 ms.
+    let moment = ORIGIN + 1_040_000 + 45_000;
+    let ControllerMsg::RemoveLvap { at, announce, .. } = &sent[0].1 else {
+        panic!("{sent:#?}")
+    };
+    assert_eq!(*at, Some(SwitchTime(moment)));
+    assert_eq!(
+        *announce,
+        Some(ChannelAnnouncement {
+            channel: 11,
+            count: 1
+        })
+    );
+    let ControllerMsg::AuthorizeLvap { at, .. } = &sent[1].1 else {
+        panic!("{sent:#?}")
+    };
+    assert_eq!(
+        *at,
+        Some(SwitchTime(moment + 300)),
+        "the target a little later"
+    );
+    // A retry is carried out on receipt.
+    h.msg(b, AgentMsg::Heartbeat { seq: 1 });
+    h.at(ms(1540));
+    let out = h.tick();
+    assert!(
+        matches!(
+            only_send(&out).1,
+            ControllerMsg::RemoveLvap {
+                at: None,
+                announce: Some(_),
+                ..
+            }
+        ),
+        "{out:#?}"
     );
 }

@@ -134,7 +134,9 @@ fn a_failure_tries_the_next_a_timeout_cleans_up_and_none_left_drops() {
                 ControllerMsg::RemoveLvap {
                     id: 3,
                     bssid: derived(mac(1)),
-                    deauthenticate: false
+                    deauthenticate: false,
+                    at: None,
+                    announce: None,
                 }
             ),
             (
