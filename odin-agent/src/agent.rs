@@ -852,6 +852,19 @@ impl AgentCore {
                 let radio = self.lvaps.get(&bssid).map(|h| h.radio);
                 if let (Some(radio), Some(until)) = (radio, at) {
                     out.push(AgentOutput::Radio(radio, RadioCmd::Hold { until }));
+                    // Same channel: at the moment, the quickest way to stop
+                    // forwarding the client's frames is the flag (DEL_STATION
+                    // waits for the kernel's RCU readers; seen taking
+                    // milliseconds in the emulated VM, with both agents
+                    // forwarding meanwhile). The removal follows.
+                    let station = self.lvaps.get(&bssid).and_then(|h| h.lvap.export());
+                    if let (None, Some(station)) = (announce, station) {
+                        let mut flags = station.flags;
+                        flags.authorized = false;
+                        let sta = station.sta;
+                        let cmd = RadioCmd::SetStationFlags { bssid, sta, flags };
+                        out.push(AgentOutput::Radio(radio, cmd));
+                    }
                 }
                 match (radio, announce) {
                     (Some(radio), Some(announce)) if !deauthenticate => {

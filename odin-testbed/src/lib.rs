@@ -28,8 +28,12 @@ pub struct TestbedConfig {
     pub secret: Vec<u8>,
     /// The network's SSID.
     pub ssid: Vec<u8>,
-    /// The channel every radio starts on.
+    /// The channel every radio starts on (unless `agent_channels` says
+    /// otherwise) and the clients scan.
     pub channel: u8,
+    /// Per agent, by position, the channel its radio starts on; agents
+    /// past its end start on `channel`.
+    pub agent_channels: Vec<u8>,
     /// Agents (one radio each), by position.
     pub agents: Vec<Position>,
     /// Clients, by position.
@@ -56,6 +60,7 @@ impl TestbedConfig {
             secret: b"odin testbed secret".to_vec(),
             ssid: b"odin".to_vec(),
             channel: 6,
+            agent_channels: Vec::new(),
             agents: (0..agents)
                 .map(|i| Position::new(30.0 * i as f64, 0.0))
                 .collect(),
@@ -258,12 +263,14 @@ impl Testbed {
             .get(i)
             .copied()
             .unwrap_or(Position::new(0.0, 0.0));
-        let mut radio_config = SimRadioConfig::new(
-            &format!("{name}-phy0"),
-            radio_mac(i),
-            self.config.channel,
-            position,
-        );
+        let channel = self
+            .config
+            .agent_channels
+            .get(i)
+            .copied()
+            .unwrap_or(self.config.channel);
+        let mut radio_config =
+            SimRadioConfig::new(&format!("{name}-phy0"), radio_mac(i), channel, position);
         radio_config.channels = vec![1, 6, 11];
         let radio = self.medium.add_radio(radio_config);
         let id = radio.id();
@@ -272,7 +279,7 @@ impl Testbed {
         let core = AgentCore::new(
             agent_config,
             vec![radio.info()],
-            vec![BssConfig::new(b"", self.config.channel)],
+            vec![BssConfig::new(b"", channel)],
         );
         let tls = self.ca_pem.as_ref().and_then(|pem| {
             let config = odin_proto::tls::client_config(pem.as_bytes()).ok()?;
@@ -371,5 +378,22 @@ impl Testbed {
         drop((medium, clients, controller));
         tasks.close();
         tasks.wait().await;
+    }
+}
+
+/// Polls `check` every 20 ms until it holds; panics with `what` and the
+/// last reason when `limit` passes (for tests).
+pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        match check().await {
+            Ok(()) => return,
+            Err(why) if start.elapsed() > limit => panic!("{what}: not after {limit:?}: {why}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
     }
 }

@@ -11,24 +11,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use odin_controller::core::{Command, CommandOk};
-use odin_testbed::{Testbed, TestbedConfig};
+use odin_testbed::{eventually, Testbed, TestbedConfig};
 use odin_wire::MacAddr;
-
-/// Polls `check` every 20 ms until it holds or `limit` passes.
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
-    let start = tokio::time::Instant::now();
-    loop {
-        match check().await {
-            Ok(()) => return,
-            Err(why) if start.elapsed() > limit => panic!("{what}: not after {limit:?}: {why}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    }
-}
 
 /// Every client connected through the BSSID the controller gave it, and
 /// served (authorized) by exactly the radio of the agent it placed it on.

@@ -889,7 +889,7 @@ fn a_scheduled_switch_holds_the_radio_until_its_moment() {
     let out = step(&mut core, AgentInput::Controller(remove), ms(3));
     assert_eq!(
         radio_kinds(&out),
-        ["hold", "del-station", "barrier", "stop", "barrier"]
+        ["hold", "flags", "del-station", "barrier", "stop", "barrier"]
     );
 }
 

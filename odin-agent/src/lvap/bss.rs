@@ -355,26 +355,21 @@ impl BssConfig {
         count: u8,
         block_tx: bool,
     ) -> Result<Vec<u8>> {
-        let mut body = vec![ACTION_CHANNEL_SWITCH];
-        ElementRepr::ChannelSwitch(ChannelSwitch {
-            mode: u8::from(block_tx),
-            new_channel,
-            count,
-        })
-        .emit_to_vec(&mut body)?;
         MgmtRepr {
             header: MgmtHeader::new(da, bssid, bssid),
-            body: MgmtBody::Action(ActionRepr::Other {
-                category: ActionCategory::SpectrumMgmt.into(),
-                body: &body,
+            body: MgmtBody::Action(ActionRepr::ChannelSwitch {
+                csa: ChannelSwitch {
+                    mode: u8::from(block_tx),
+                    new_channel,
+                    count,
+                },
+                elements: &[],
             }),
         }
         .to_vec()
     }
 }
 
-/// Spectrum Management action code of a Channel Switch Announcement.
-const ACTION_CHANNEL_SWITCH: u8 = 4;
 /// Block Ack action code of a DELBA.
 const ACTION_DELBA: u8 = 2;
 /// Reason code 38: the block-ack agreement is unknown, set it up again.

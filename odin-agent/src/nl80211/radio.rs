@@ -269,6 +269,7 @@ impl Nl80211Radio {
         let (frame_tx, frame_rx) = mpsc::unbounded_channel();
         let shared_freq = Arc::new(AtomicU32::new(freq));
         let driver = Driver {
+            after_hold: false,
             family,
             wiphy: wiphy.index,
             freq,
@@ -417,6 +418,8 @@ struct Monitor {
 }
 
 struct Driver {
+    /// The command before was a [`RadioCmd::Hold`]: time the next one.
+    after_hold: bool,
     family: u16,
     wiphy: u32,
     /// The radio's channel, MHz: where the next START_AP beacons.
@@ -670,6 +673,8 @@ impl Driver {
         let what = describe(&cmd);
         let target = cmd.target();
         debug!(command = %what, "radio command");
+        let started = std::time::Instant::now();
+        let after_hold = std::mem::take(&mut self.after_hold);
         let result = match cmd {
             RadioCmd::Barrier { token, bssid } => {
                 let failure = self.failures.remove(&bssid);
@@ -710,6 +715,7 @@ impl Driver {
             RadioCmd::Hold { until } => {
                 let late_us = crate::radio::hold(until).await;
                 info!(late_us, "switch: held until the moment");
+                self.after_hold = true;
                 Ok(())
             }
             RadioCmd::SendFrame {
@@ -803,6 +809,11 @@ impl Driver {
                 .await
             }
         };
+        if after_hold {
+            // The switch's first command: how long the kernel took.
+            let us = started.elapsed().as_micros() as u64;
+            info!(command = %what, us, "switch: carried out");
+        }
         if let Err(e) = result {
             warn!(command = %what, error = %e, "radio command failed");
             self.failures

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use odin_wire::ie::{ElementId, ElementRepr, Elements, ParsedElements, Rates, Wmm};
 use odin_wire::ieee80211::{
-    capability, AssocReqRepr, AuthAlgorithm, AuthRepr, Frame, FrameControl, FrameType, MgmtBody,
-    MgmtHeader, MgmtRepr, MgmtSubtype, ProbeReqRepr, ReasonCode, SeqCtrl, StatusCode,
+    capability, ActionRepr, AssocReqRepr, AuthAlgorithm, AuthRepr, Frame, FrameControl, FrameType,
+    MgmtBody, MgmtHeader, MgmtRepr, MgmtSubtype, ProbeReqRepr, ReasonCode, SeqCtrl, StatusCode,
 };
 use odin_wire::MacAddr;
 
@@ -771,6 +771,14 @@ impl SimClient {
                 MgmtBody::Deauth { reason, .. } | MgmtBody::Disassoc { reason, .. },
             ) if from == bssid && sa == bssid => {
                 self.fail(bssid, FailReason::Kicked(reason), now);
+            }
+            (
+                State::Connected { bssid, .. },
+                MgmtBody::Action(ActionRepr::ChannelSwitch { csa, .. }),
+            ) if from == bssid && sa == bssid => {
+                // The count is in beacon intervals; LVAPs beacon every 100 TU.
+                let interval = Duration::from_micros(102_400);
+                self.switch_announced(bssid, csa.new_channel, csa.count, interval, now);
             }
             (State::Connected { bssid, .. }, MgmtBody::Deauth { reason, .. })
                 if from == bssid && sa == bssid =>
