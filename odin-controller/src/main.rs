@@ -123,6 +123,19 @@ struct Args {
     /// only.
     #[arg(long, requires = "api_listen", conflicts_with = "api_tokens")]
     api_insecure_no_auth: bool,
+    /// How a migration switches the client from the source to the
+    /// target: `together` (both told to act at one moment, by the access
+    /// points' synchronized clocks) or `sequential` (the target is
+    /// authorized once the source has confirmed it stopped: never both,
+    /// but the client is unserved for a round trip; kept to measure
+    /// against).
+    #[arg(long, value_name = "MODE", default_value = "together", value_parser = ["together", "sequential"])]
+    switch: String,
+    /// With `--switch together`: how many microseconds after the source
+    /// the target starts (0: the same moment; more prefers a short loss
+    /// to a duplicated frame when clocks disagree).
+    #[arg(long, value_name = "MICROSECONDS", default_value_t = 0)]
+    switch_target_delay_us: u64,
 }
 
 /// Runs a `token` subcommand.
@@ -367,6 +380,8 @@ async fn run(args: Args) -> Result<(), String> {
     let core = Controller::new(ControllerConfig {
         ssid: args.ssid.as_bytes().to_vec(),
         bssid_key: odin_proto::BssidPlan::key_from_secret(&secret),
+        sequential_switch: args.switch == "sequential",
+        switch_target_delay: Duration::from_micros(args.switch_target_delay_us),
         ..ControllerConfig::default()
     });
     let shutdown = CancellationToken::new();

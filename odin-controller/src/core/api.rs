@@ -606,6 +606,10 @@ pub struct ControllerConfig {
     /// risks a frame forwarded twice when the clocks disagree, more risks
     /// one dropped.
     pub switch_target_delay: Duration,
+    /// The switch the old way, to measure against: the target is
+    /// authorized once the source acknowledged its removal (never both,
+    /// but the client is unserved for that round trip).
+    pub sequential_switch: bool,
     /// The count of a cross-channel migration's Channel Switch
     /// Announcement, in beacon intervals (0 or 1: the client moves at
     /// once).
@@ -627,6 +631,7 @@ impl Default for ControllerConfig {
             switch_lead_min: Duration::from_millis(5),
             switch_lead_max: Duration::from_millis(200),
             switch_target_delay: Duration::ZERO,
+            sequential_switch: false,
             channel_switch_count: 1,
         }
     }

@@ -591,11 +591,16 @@ impl Controller {
         let rtt = |agent: &str| self.agents.get(agent).map_or(0, |a| a.round_trip_us);
         let lead = Duration::from_micros(rtt(&source.agent).max(rtt(&target.agent)) * 3 / 2)
             .clamp(self.config.switch_lead_min, self.config.switch_lead_max);
-        let switch_at = self.config.clock_origin_unix_us.map(|origin| {
-            let at = origin + (now + lead).micros();
-            let delay = u64::try_from(self.config.switch_target_delay.as_micros()).unwrap_or(0);
-            (SwitchTime(at), SwitchTime(at + delay))
-        });
+        let sequential = self.config.sequential_switch;
+        let switch_at = self
+            .config
+            .clock_origin_unix_us
+            .filter(|_| !sequential)
+            .map(|origin| {
+                let at = origin + (now + lead).micros();
+                let delay = u64::try_from(self.config.switch_target_delay.as_micros()).unwrap_or(0);
+                (SwitchTime(at), SwitchTime(at + delay))
+            });
         if let Some(h) = self.handoffs.get_mut(&client) {
             h.announce = announce;
             h.switch_at = switch_at;
@@ -608,6 +613,10 @@ impl Controller {
         // The removal first: it is what the handoff waits on.
         if !self.step(client, Phase::RemoveAtSource, now, out) {
             self.forward(client, Phase::RemoveAtSource, now, out);
+            return;
+        }
+        if sequential {
+            // Step 4 once step 3 is answered (`authorize_after_removal`).
             return;
         }
         let at = switch_at.map(|(_, t)| t);

@@ -836,3 +836,38 @@ fn with_a_wall_clock_the_switch_is_scheduled_for_one_moment() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn the_sequential_switch_authorizes_once_the_source_stopped() {
+    let config = ControllerConfig {
+        clock_origin_unix_us: Some(1_795_000_000_000_000),
+        sequential_switch: true,
+        ..ControllerConfig::default()
+    };
+    let mut h = H::with(config);
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    let b = h.up(B, vec![radio(0, 6, 8)]);
+    let bssid = h.place(a, 0, mac(1));
+    h.msg(a, authorized(bssid, mac(1), station(mac(1), bssid)));
+    let (_, out) = handoff_to(&mut h, B);
+    let export = only_send(&out).1.id().unwrap();
+    let out = h.reply(
+        a,
+        export,
+        Outcome::Station {
+            station: station(mac(1), bssid),
+        },
+    );
+    let add = only_send(&out).1.id().unwrap();
+    let (sess, remove) = only_send(&h.done(b, add));
+    assert_eq!(sess, a);
+    assert!(matches!(remove, ControllerMsg::RemoveLvap { at: None, .. }));
+    let (sess, authorize) = only_send(&h.done(a, remove.id().unwrap()));
+    assert_eq!(sess, b);
+    assert!(matches!(
+        authorize,
+        ControllerMsg::AuthorizeLvap { at: None, .. }
+    ));
+    h.done(b, authorize.id().unwrap());
+    assert_eq!(h.host(mac(1)), Some((B.into(), 0, LvapState::Active)));
+}
