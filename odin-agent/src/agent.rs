@@ -613,7 +613,17 @@ impl AgentCore {
                 match w.awaited {
                     Awaited::AddLvap(bssid) => {
                         tracing::warn!(%bssid, %reason, "LVAP not started: removed");
+                        let radio = self.lvaps.get(&bssid).map(|h| h.radio);
                         self.remove_lvap(bssid, false, now, out);
+                        // Taking down what never started fails too (no
+                        // interface): a barrier of its own collects those
+                        // failures, which would otherwise be reported to
+                        // the next command for this BSSID (seen in the VM:
+                        // the next handoff here failed on them).
+                        if let Some(radio) = radio {
+                            let teardown = self.barrier(radio, None, Awaited::Teardown(bssid));
+                            out.push(teardown);
+                        }
                     }
                     Awaited::SetChannel { radio, previous } => {
                         tracing::warn!(radio, previous, %reason, "channel not changed");

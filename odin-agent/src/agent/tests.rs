@@ -985,3 +985,40 @@ fn a_client_brought_back_before_its_old_copy_left_gets_a_fresh_lvap() {
         .expect("start");
     assert!(stop < start, "{kinds:?}");
 }
+
+#[test]
+fn the_removal_of_an_lvap_that_never_started_has_its_own_barrier() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(associated_station()),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    let token = out
+        .iter()
+        .find_map(|o| match o {
+            AgentOutput::Radio(0, RadioCmd::Barrier { token, .. }) => Some(*token),
+            _ => None,
+        })
+        .unwrap();
+    let failed = RadioEvent::Done {
+        token,
+        failure: Some("START_AP: Name not unique on network".into()),
+    };
+    let out = step(&mut core, AgentInput::Radio(0, failed), ms(2));
+    assert!(matches!(&results(&out)[..], [(1, Outcome::Failed { .. })]));
+    // The take-down's own failures (no interface) end at a barrier that
+    // answers nobody, not at the next command's.
+    let kinds = radio_kinds(&out);
+    assert_eq!(kinds.last(), Some(&"barrier"), "{kinds:?}");
+    let add = ControllerMsg::AddLvap {
+        id: 2,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(associated_station()),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(3));
+    let out = confirm(&mut core, out, ms(3), None);
+    assert_eq!(results(&out), vec![(2, Outcome::Done)]);
+}
