@@ -821,13 +821,28 @@ impl AgentCore {
                     Added::Refused(outcome) => self.reply(id, outcome, out),
                 }
             }
-            ControllerMsg::AuthorizeLvap { id, bssid, at } => match self.lvaps.get(&bssid) {
+            ControllerMsg::AuthorizeLvap {
+                id,
+                bssid,
+                at,
+                arriving,
+            } => match self.lvaps.get(&bssid) {
                 Some(h) if h.lvap.is_associated() => {
                     let radio = h.radio;
                     if let Some(until) = at {
                         out.push(AgentOutput::Radio(radio, RadioCmd::Hold { until }));
                     }
                     self.drive(bssid, lvap::Input::Command(Command::Authorize), now, out);
+                    if arriving {
+                        // From now, not from the moment (a wall-clock time
+                        // this sans-IO core cannot compare with its own
+                        // clock): the moment is up to the controller's lead
+                        // ahead (tens of ms, at most 200), the client on the
+                        // new channel a few ms after it.
+                        let after = [Duration::from_millis(100), Duration::from_millis(250)];
+                        let command = Command::ExpectArrival { after };
+                        self.drive(bssid, lvap::Input::Command(command), now, out);
+                    }
                     self.reply_when_done(radio, id, Awaited::Authorize(bssid), out);
                 }
                 Some(_) => {

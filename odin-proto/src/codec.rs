@@ -411,6 +411,7 @@ mod tests {
                 id: 1,
                 bssid: MacAddr::ZERO,
                 at: Some(SwitchTime(1_795_000_000_000_000)),
+                arriving: false,
             },
             ControllerMsg::ExportLvap {
                 id: 1,

@@ -68,6 +68,10 @@ pub struct RadioInfo {
     pub max_lvaps: u32,
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// The moment of a migration's switch, in microseconds since the Unix
 /// epoch by the agents' clocks: the source stops serving the client and
 /// the target starts at the same instant, so that neither both nor none
@@ -361,6 +365,11 @@ pub enum ControllerMsg {
         /// [`SwitchTime`]); `None`: at once.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<SwitchTime>,
+        /// The client arrives from another channel (a cross-channel
+        /// migration): its block-ack agreements are ended again once it is
+        /// here.
+        #[serde(default, skip_serializing_if = "is_false")]
+        arriving: bool,
     },
     /// Hand over the station state of an LVAP (the result carries it).
     ExportLvap {

@@ -77,9 +77,10 @@ impl TestbedConfig {
                 heartbeat_timeout: Duration::from_secs(1),
                 // The agents share one clock here, but their radios' holds
                 // end on the runtime's timer, in any order within its
-                // millisecond: the target a few later, so that the medium
-                // can check that no two radios ever serve a client at once.
-                switch_target_delay: Duration::from_millis(3),
+                // millisecond (and later on a loaded machine): the target
+                // 10 ms later, so that the medium can check that no two
+                // radios ever serve a client at once.
+                switch_target_delay: Duration::from_millis(10),
                 ..ControllerConfig::default()
             },
             medium: MediumConfig::default(),

@@ -330,6 +330,7 @@ fn refuses_what_it_cannot_do() {
             id: 10,
             bssid: OTHER,
             at: None,
+            arriving: false,
         }),
         ms(10)
     )));
@@ -714,6 +715,7 @@ fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
         id: 2,
         bssid: BSSID,
         at: None,
+        arriving: false,
     };
     let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
     let radio_cmds: Vec<&RadioCmd> = out
@@ -752,6 +754,7 @@ fn a_migrated_ht_client_is_told_to_set_up_its_block_acks_again() {
         id: 2,
         bssid: BSSID,
         at: None,
+        arriving: false,
     };
     let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
     let delbas: Vec<(u8, bool)> = out
@@ -828,6 +831,21 @@ fn a_removal_is_acknowledged_once_the_station_is_gone_before_the_teardown() {
     assert!(results(&out).is_empty());
 }
 
+/// An agent up, hosting the LVAP of an associated client imported at 1 ms
+/// (request 1), not yet authorized.
+fn with_imported_lvap() -> AgentCore {
+    let mut core = core(8);
+    up(&mut core);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(associated_station()),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    core
+}
+
 /// The radio commands of radio 0 in `out`, by kind.
 fn radio_kinds(out: &[AgentOutput]) -> Vec<&'static str> {
     out.iter()
@@ -854,20 +872,13 @@ fn radio_kinds(out: &[AgentOutput]) -> Vec<&'static str> {
 
 #[test]
 fn a_scheduled_switch_holds_the_radio_until_its_moment() {
-    let mut core = core(8);
-    up(&mut core);
-    let add = ControllerMsg::AddLvap {
-        id: 1,
-        lvap: spec(CLIENT, BSSID, 0),
-        station: Some(associated_station()),
-    };
-    let out = step(&mut core, AgentInput::Controller(add), ms(1));
-    confirm(&mut core, out, ms(1), None);
+    let mut core = with_imported_lvap();
     let at = Some(SwitchTime(1_795_000_000_123_456));
     let authorize = ControllerMsg::AuthorizeLvap {
         id: 2,
         bssid: BSSID,
         at,
+        arriving: false,
     };
     let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
     assert_eq!(
@@ -895,19 +906,12 @@ fn a_scheduled_switch_holds_the_radio_until_its_moment() {
 
 #[test]
 fn a_cross_channel_source_announces_the_switch_then_goes_after_the_count() {
-    let mut core = core(8);
-    up(&mut core);
-    let add = ControllerMsg::AddLvap {
-        id: 1,
-        lvap: spec(CLIENT, BSSID, 0),
-        station: Some(associated_station()),
-    };
-    let out = step(&mut core, AgentInput::Controller(add), ms(1));
-    confirm(&mut core, out, ms(1), None);
+    let mut core = with_imported_lvap();
     let authorize = ControllerMsg::AuthorizeLvap {
         id: 2,
         bssid: BSSID,
         at: None,
+        arriving: false,
     };
     let out = step(&mut core, AgentInput::Controller(authorize), ms(2));
     confirm(&mut core, out, ms(2), None);
@@ -1021,4 +1025,38 @@ fn the_removal_of_an_lvap_that_never_started_has_its_own_barrier() {
     let out = step(&mut core, AgentInput::Controller(add), ms(3));
     let out = confirm(&mut core, out, ms(3), None);
     assert_eq!(results(&out), vec![(2, Outcome::Done)]);
+}
+
+#[test]
+fn a_client_arriving_from_another_channel_has_its_block_acks_ended_again() {
+    let mut core = core(8);
+    up(&mut core);
+    let mut station = associated_station();
+    station.ht_capabilities = Some(vec![
+        0x2c, 0, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    let add = ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(station),
+    };
+    let out = step(&mut core, AgentInput::Controller(add), ms(1));
+    confirm(&mut core, out, ms(1), None);
+    let authorize = ControllerMsg::AuthorizeLvap {
+        id: 2,
+        bssid: BSSID,
+        at: None,
+        arriving: true,
+    };
+    let out = step(&mut core, AgentInput::Controller(authorize), ms(10));
+    let delbas = |out: &[AgentOutput]| radio_kinds(out).iter().filter(|k| **k == "frame").count();
+    assert_eq!(delbas(&out), 16);
+    confirm(&mut core, out, ms(10), None);
+    let mut again = Vec::new();
+    for t in [109, 110, 259, 260] {
+        let out = step(&mut core, AgentInput::Tick, ms(t));
+        again.push(delbas(&out));
+    }
+    assert_eq!(again, [0, 16, 0, 16]);
+    assert_eq!(delbas(&step(&mut core, AgentInput::Tick, ms(1000))), 0);
 }

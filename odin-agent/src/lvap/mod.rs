@@ -138,6 +138,17 @@ pub enum Command {
         /// Beacon intervals until it moves (0 or 1: at once).
         count: u8,
     },
+    /// The target side of a cross-channel migration, after
+    /// [`Command::Authorize`]: the client is still on its old channel when
+    /// the authorization's DELBAs go out, and may start a block-ack
+    /// agreement there that its old access point answers too late (seen
+    /// in the VM: its queue for that TID then waits a second for the
+    /// answer). The DELBAs go again at each of these times after now,
+    /// once it is here; they end such a half-made agreement at once.
+    ExpectArrival {
+        /// When to send them again, after now.
+        after: [Duration; 2],
+    },
 }
 
 /// What the LVAP asks the agent to do.
@@ -393,6 +404,9 @@ struct Assoc {
     next_station_poll: Instant,
     /// An inactivity poll in flight and when it expires.
     client_poll: Option<(Cookie, Instant)>,
+    /// When to end the client's block-ack agreements again (a client
+    /// arriving from another channel, see [`Command::ExpectArrival`]).
+    block_ack_again: Vec<Instant>,
 }
 
 /// Why a station state cannot be imported.
@@ -484,6 +498,7 @@ impl Lvap {
                 pending_response: None,
                 next_station_poll,
                 client_poll: None,
+                block_ack_again: Vec::new(),
             })),
             config,
             stopped: false,
@@ -545,10 +560,13 @@ impl Lvap {
         match &self.sta {
             Sta::None => None,
             Sta::Authenticated { since, .. } => Some(*since + self.config.timeouts.auth_to_assoc),
-            Sta::Associated(a) => Some(match a.client_poll {
-                Some((_, deadline)) => deadline.min(a.next_station_poll),
-                None => a.next_station_poll,
-            }),
+            Sta::Associated(a) => {
+                let next = match a.client_poll {
+                    Some((_, deadline)) => deadline.min(a.next_station_poll),
+                    None => a.next_station_poll,
+                };
+                Some(a.block_ack_again.iter().copied().fold(next, Instant::min))
+            }
         }
     }
 
@@ -891,6 +909,7 @@ impl Lvap {
             pending_response: Some(cookie),
             next_station_poll: now + self.config.timeouts.station_poll,
             client_poll: None,
+            block_ack_again: Vec::new(),
         }));
         out.push(Action::Event(LvapEvent::Associated { reassociation, aid }));
         Ok(())
@@ -969,6 +988,11 @@ impl Lvap {
                     assoc.next_station_poll = now + timeouts.station_poll;
                     out.push(Action::QueryStation { sta: client });
                 }
+                let due = assoc.block_ack_again.iter().any(|t| *t <= now);
+                assoc.block_ack_again.retain(|t| *t > now);
+                if due {
+                    self.end_block_ack(out);
+                }
             }
         }
     }
@@ -1010,6 +1034,13 @@ impl Lvap {
                 // with the kernel that serves it now.
                 if ht {
                     self.end_block_ack(out);
+                }
+            }
+            Command::ExpectArrival { after } => {
+                if let Sta::Associated(assoc) = &mut self.sta {
+                    if assoc.station.ht_capabilities.is_some() {
+                        assoc.block_ack_again = after.iter().map(|d| now + *d).collect();
+                    }
                 }
             }
             Command::AnnounceSwitch { channel, count } => {

@@ -579,6 +579,7 @@ impl Controller {
                         id,
                         bssid,
                         at: None,
+                        arriving: false,
                     }
                 });
             }

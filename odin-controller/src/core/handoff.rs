@@ -357,6 +357,7 @@ impl Controller {
                     id,
                     bssid,
                     at: None,
+                    arriving: false,
                 }),
             ),
             Phase::RestoreAtSource => {
@@ -372,6 +373,7 @@ impl Controller {
                     id,
                     bssid,
                     at: None,
+                    arriving: false,
                 }),
             ),
         };
@@ -622,7 +624,12 @@ impl Controller {
         let at = switch_at.map(|(_, t)| t);
         let purpose = Purpose::SwitchAuthorize { client };
         let request = self.request(&target.agent, purpose, now, out, |id| {
-            ControllerMsg::AuthorizeLvap { id, bssid, at }
+            ControllerMsg::AuthorizeLvap {
+                id,
+                bssid,
+                at,
+                arriving: announce.is_some(),
+            }
         });
         if let Some(h) = self.handoffs.get_mut(&client) {
             h.switch_authorize = request;

@@ -383,6 +383,7 @@ impl Controller {
                             id,
                             bssid,
                             at: None,
+                            arriving: false,
                         }
                     }) {
                         if let Some(job) = self.placements.get_mut(&client) {

@@ -812,7 +812,7 @@ fn with_a_wall_clock_the_switch_is_scheduled_for_one_moment() {
             count: 1
         })
     );
-    let ControllerMsg::AuthorizeLvap { at, .. } = &sent[1].1 else {
+    let ControllerMsg::AuthorizeLvap { at, arriving, .. } = &sent[1].1 else {
         panic!("{sent:#?}")
     };
     assert_eq!(
@@ -820,6 +820,7 @@ fn with_a_wall_clock_the_switch_is_scheduled_for_one_moment() {
         Some(SwitchTime(moment + 300)),
         "the target a little later"
     );
+    assert!(*arriving, "the client comes from another channel");
     // A retry is carried out on receipt.
     h.msg(b, AgentMsg::Heartbeat { seq: 1 });
     h.at(ms(1540));
