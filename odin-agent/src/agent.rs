@@ -1145,15 +1145,23 @@ impl AgentCore {
             count: announce.count,
         };
         self.drive(bssid, lvap::Input::Command(command), now, out);
+        let Some(interval) = self.lvaps.get(&bssid).map(|h| h.lvap.beacon_interval()) else {
+            return;
+        };
+        let interval_us = u64::from(interval) * 1024;
+        let beacons = u64::from(announce.count.max(1)) + 1;
+        tracing::info!(%bssid, channel = announce.channel, count = announce.count, "client told to switch channel");
+        self.leave_later(bssid, now + Duration::from_micros(beacons * interval_us));
+    }
+
+    /// Moves an LVAP to `leaving`: no longer this agent's (not reported,
+    /// not exportable), taken down by [`Self::stop_leaving`] at `until`.
+    fn leave_later(&mut self, bssid: MacAddr, until: Instant) {
         let Some(hosted) = self.lvaps.remove(&bssid) else {
             return;
         };
         self.by_client.remove(&hosted.spec.client);
         self.cookies.retain(|_, (b, _)| *b != bssid);
-        let interval_us = u64::from(hosted.lvap.beacon_interval()) * 1024;
-        let until =
-            now + Duration::from_micros((u64::from(announce.count.max(1)) + 1) * interval_us);
-        tracing::info!(%bssid, client = %hosted.spec.client, channel = announce.channel, count = announce.count, "client told to switch channel");
         self.leaving.insert(bssid, (hosted, until));
     }
 

@@ -505,8 +505,20 @@ impl Lvap {
             next_cookie: 1,
             counters: LvapCounters::default(),
         };
+        let ht = station.ht_capabilities.is_some();
         out.push(lvap.start_ap().map_err(ImportError::BadBss)?);
         out.push(Action::AddStation(station));
+        // Before the switch, while the source still serves: the client
+        // ends its block-ack agreements with the source's kernel now, so
+        // that none holds back (reorder buffer, sequence numbers this
+        // kernel does not share) the first frames after the switch; the
+        // source's kernel, which did not hear them end, starts no new
+        // one. Measured in the VM: with DELBAs only at the authorization,
+        // a ping in two was lost just after most switches, which without
+        // HT lost none. Authorize sends them again.
+        if ht {
+            lvap.end_block_ack(out);
+        }
         Ok(lvap)
     }
 
