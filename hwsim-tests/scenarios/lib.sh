@@ -244,6 +244,29 @@ topology_up() {
 # use_client J: the helpers above (in_ns, wpacli, associate_once) act on
 # client J of the topology.
 use_client() { NS=${STA_NS[$1]}; STA=${STA_IFACE[$1]}; }
+# odin_setup APS CLIENTS: the start of a scenario running odin against
+# the wired topology: the binaries are there, a fresh summary, the kernel
+# and wpa_supplicant in the log, the shared secret in $SECRET_FILE,
+# topology_up APS CLIENTS, client 1 in use; sets CLIENT and API (the
+# controller's REST API, on $CONTROLLER_ADDR:$API_PORT).
+odin_setup() {
+    local b
+    for b in odin-controller odin-agent; do
+        [[ -x $BIN/$b ]] || fail "$BIN/$b missing"
+    done
+    : > "$RES/summary.txt"
+    log "kernel $(uname -r); $(wpa_supplicant -v | head -1)"
+    echo "odin-hwsim-secret" > "$SECRET_FILE"
+    topology_up "$1" "$2"
+    use_client 1
+    # shellcheck disable=SC2034 # for the scenario
+    CLIENT=${STA_MAC[1]}
+    # shellcheck disable=SC2034 # for the scenario
+    API="http://$CONTROLLER_ADDR:$API_PORT/api/v1"
+}
+# api ARGS...: curl from the LAN namespace (where the controller is),
+# giving up after $API_TIMEOUT seconds (10).
+api() { ip netns exec "$LAN_NS" curl -sS --max-time "${API_TIMEOUT:-10}" "$@"; }
 # ping_lan J: 5 pings from client J to LAN_HOST across its AP's bridge and
 # the wired LAN; all 5 must come back. Output in $RES/ping-sta$J.txt.
 ping_lan() {

@@ -66,6 +66,7 @@ AFTER=${ODIN_AFTER_S:-3}
 read -r -a KILL_POINTS <<< "${ODIN_KILL_POINTS:-export add}"
 KILL_TRIES=${ODIN_KILL_TRIES:-3}
 SECRET_FILE=/run/odin-secret
+API_TIMEOUT=20
 BLOCK_IF=odinblk
 PIDS=()
 declare -A PID
@@ -75,17 +76,7 @@ STA=
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 
-for b in odin-controller odin-agent; do
-    [[ -x $BIN/$b ]] || fail "$BIN/$b missing"
-done
-: > "$RES/summary.txt"
-log "kernel $(uname -r); $(wpa_supplicant -v | head -1)"
-echo "odin-hwsim-secret" > "$SECRET_FILE"
-topology_up 2 1
-use_client 1
-CLIENT=${STA_MAC[1]}
-API="http://$CONTROLLER_ADDR:$API_PORT/api/v1"
-api() { ip netns exec "$LAN_NS" curl -sS --max-time 20 "$@"; }
+odin_setup 2 1
 
 # --- helpers of this scenario (not in lib.sh) ----------------------------------
 # A sleep without a fork: a read with a timeout on a FIFO nobody writes.

@@ -49,17 +49,7 @@ STA=
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 
-for b in odin-controller odin-agent; do
-    [[ -x $BIN/$b ]] || fail "$BIN/$b missing"
-done
-: > "$RES/summary.txt"
-log "kernel $(uname -r); $(wpa_supplicant -v | head -1)"
-echo "odin-hwsim-secret" > "$SECRET_FILE"
-topology_up 2 1
-use_client 1
-CLIENT=${STA_MAC[1]}
-API="http://$CONTROLLER_ADDR:$API_PORT/api/v1"
-api() { ip netns exec "$LAN_NS" curl -sS --max-time 10 "$@"; }
+odin_setup 2 1
 
 RUST_LOG=${RUST_LOG:-info} ip netns exec "$LAN_NS" "$BIN/odin-controller" \
     --listen "$CONTROLLER_ADDR:$CONTROLLER_PORT" --secret-file "$SECRET_FILE" --ssid "$SSID" \

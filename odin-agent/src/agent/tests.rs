@@ -737,19 +737,7 @@ fn a_migrated_client_is_announced_to_the_wired_side_once_authorized() {
 
 #[test]
 fn a_migrated_ht_client_is_told_to_set_up_its_block_acks_again() {
-    let mut core = core(8);
-    up(&mut core);
-    let mut station = associated_station();
-    station.ht_capabilities = Some(vec![
-        0x2c, 0, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    ]);
-    let add = ControllerMsg::AddLvap {
-        id: 1,
-        lvap: spec(CLIENT, BSSID, 0),
-        station: Some(station),
-    };
-    let out = step(&mut core, AgentInput::Controller(add), ms(1));
-    confirm(&mut core, out, ms(1), None);
+    let mut core = with_imported(ht_station());
     let authorize = ControllerMsg::AuthorizeLvap {
         id: 2,
         bssid: BSSID,
@@ -834,16 +822,30 @@ fn a_removal_is_acknowledged_once_the_station_is_gone_before_the_teardown() {
 /// An agent up, hosting the LVAP of an associated client imported at 1 ms
 /// (request 1), not yet authorized.
 fn with_imported_lvap() -> AgentCore {
+    with_imported(associated_station())
+}
+
+/// The same with this station state.
+fn with_imported(station: odin_proto::StationState) -> AgentCore {
     let mut core = core(8);
     up(&mut core);
     let add = ControllerMsg::AddLvap {
         id: 1,
         lvap: spec(CLIENT, BSSID, 0),
-        station: Some(associated_station()),
+        station: Some(station),
     };
     let out = step(&mut core, AgentInput::Controller(add), ms(1));
     confirm(&mut core, out, ms(1), None);
     core
+}
+
+/// An associated HT client's state (mac80211_hwsim's HT capabilities).
+fn ht_station() -> odin_proto::StationState {
+    let mut station = associated_station();
+    station.ht_capabilities = Some(vec![
+        0x2c, 0, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    station
 }
 
 /// The radio commands of radio 0 in `out`, by kind.
@@ -1029,19 +1031,7 @@ fn the_removal_of_an_lvap_that_never_started_has_its_own_barrier() {
 
 #[test]
 fn a_client_arriving_from_another_channel_has_its_block_acks_ended_again() {
-    let mut core = core(8);
-    up(&mut core);
-    let mut station = associated_station();
-    station.ht_capabilities = Some(vec![
-        0x2c, 0, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    ]);
-    let add = ControllerMsg::AddLvap {
-        id: 1,
-        lvap: spec(CLIENT, BSSID, 0),
-        station: Some(station),
-    };
-    let out = step(&mut core, AgentInput::Controller(add), ms(1));
-    confirm(&mut core, out, ms(1), None);
+    let mut core = with_imported(ht_station());
     let authorize = ControllerMsg::AuthorizeLvap {
         id: 2,
         bssid: BSSID,
@@ -1059,4 +1049,32 @@ fn a_client_arriving_from_another_channel_has_its_block_acks_ended_again() {
     }
     assert_eq!(again, [0, 16, 0, 16]);
     assert_eq!(delbas(&step(&mut core, AgentInput::Tick, ms(1000))), 0);
+}
+
+#[test]
+fn an_imported_ht_client_ends_its_block_acks_before_the_switch() {
+    let mut core = core(8);
+    up(&mut core);
+    let add = |station| ControllerMsg::AddLvap {
+        id: 1,
+        lvap: spec(CLIENT, BSSID, 0),
+        station: Some(station),
+    };
+    let out = step(&mut core, AgentInput::Controller(add(ht_station())), ms(1));
+    let kinds = radio_kinds(&out);
+    // Beacon up, station in (not authorized), then the DELBAs: 8 TIDs,
+    // both roles, while the source still serves.
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "frame").count(),
+        16,
+        "{kinds:?}"
+    );
+    let mut core = self::core(8);
+    up(&mut core);
+    let out = step(
+        &mut core,
+        AgentInput::Controller(add(associated_station())),
+        ms(1),
+    );
+    assert!(!radio_kinds(&out).contains(&"frame"), "no HT, no DELBA");
 }
