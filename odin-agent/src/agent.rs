@@ -613,17 +613,7 @@ impl AgentCore {
                 match w.awaited {
                     Awaited::AddLvap(bssid) => {
                         tracing::warn!(%bssid, %reason, "LVAP not started: removed");
-                        let radio = self.lvaps.get(&bssid).map(|h| h.radio);
                         self.remove_lvap(bssid, false, now, out);
-                        // Taking down what never started fails too (no
-                        // interface): a barrier of its own collects those
-                        // failures, which would otherwise be reported to
-                        // the next command for this BSSID (seen in the VM:
-                        // the next handoff here failed on them).
-                        if let Some(radio) = radio {
-                            let teardown = self.barrier(radio, None, Awaited::Teardown(bssid));
-                            out.push(teardown);
-                        }
                     }
                     Awaited::SetChannel { radio, previous } => {
                         tracing::warn!(radio, previous, %reason, "channel not changed");
@@ -912,8 +902,6 @@ impl AgentCore {
                             Some(i) => out.insert(start + i, acked),
                             None => out.push(acked),
                         }
-                        let teardown = self.barrier(radio, None, Awaited::Teardown(bssid));
-                        out.push(teardown);
                     }
                     (None, _) => self.reply(id, Outcome::Done, out),
                 }
@@ -1165,24 +1153,14 @@ impl AgentCore {
         self.leaving.insert(bssid, (hosted, until));
     }
 
-    /// Takes down a source whose client was told to move.
+    /// Takes down a source whose client was told to move: removed as any
+    /// LVAP is (it is back among the hosted ones for that instant only).
     fn stop_leaving(&mut self, bssid: MacAddr, now: Instant, out: &mut Vec<AgentOutput>) {
-        let Some((mut hosted, _)) = self.leaving.remove(&bssid) else {
+        let Some((hosted, _)) = self.leaving.remove(&bssid) else {
             return;
         };
-        let mut actions = Vec::new();
-        hosted
-            .lvap
-            .handle(lvap::Input::Command(Command::Stop), now, &mut actions);
-        for action in actions {
-            // Stop asks for no frame status: no cookie to map.
-            if let Ok(cmd) = RadioCmd::from_lvap_action(bssid, action, |_| 0) {
-                out.push(AgentOutput::Radio(hosted.radio, cmd));
-            }
-        }
-        let teardown = self.barrier(hosted.radio, None, Awaited::Teardown(bssid));
-        out.push(teardown);
-        tracing::info!(%bssid, client = %hosted.spec.client, "LVAP removed after the channel switch announcement");
+        self.lvaps.insert(bssid, hosted);
+        self.remove_lvap(bssid, false, now, out);
     }
 
     fn remove_lvap(
@@ -1207,6 +1185,12 @@ impl AgentCore {
         if let Some(hosted) = self.lvaps.remove(&bssid) {
             self.by_client.remove(&hosted.spec.client);
             tracing::info!(%bssid, client = %hosted.spec.client, "LVAP removed");
+            // The teardown's own barrier: its failures (taking down what
+            // never started has no interface) must not linger to be
+            // reported with the next command for this BSSID (seen in the
+            // VM: the next handoff here failed on them).
+            let teardown = self.barrier(hosted.radio, None, Awaited::Teardown(bssid));
+            out.push(teardown);
         }
         self.cookies.retain(|_, (b, _)| *b != bssid);
     }

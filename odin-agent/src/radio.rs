@@ -241,10 +241,7 @@ pub const MAX_HOLD: Duration = Duration::from_secs(1);
 /// How long from now until `until` by the system clock: `Ok(zero)` when
 /// it is past, `Err(ahead)` when it is more than [`MAX_HOLD`] ahead.
 pub fn hold_duration(until: SwitchTime) -> Result<Duration, Duration> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let ahead = Duration::from_micros(until.0).saturating_sub(now);
+    let ahead = Duration::from_micros(until.0).saturating_sub(unix_now());
     if ahead > MAX_HOLD {
         Err(ahead)
     } else {
@@ -276,11 +273,15 @@ pub async fn hold(until: SwitchTime) -> i64 {
             );
         }
     }
-    let now = std::time::SystemTime::now()
+    let now = unix_now().as_micros();
+    i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(until.0).unwrap_or(i64::MAX)
+}
+
+/// The system clock, since the Unix epoch (a clock before it reads zero).
+fn unix_now() -> Duration {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
-        .as_micros();
-    i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(until.0).unwrap_or(i64::MAX)
 }
 
 /// What the kernel reports about a station.

@@ -1344,7 +1344,6 @@ pub fn parse_station_info(attrs: &[u8]) -> Option<StationInfo> {
     })
 }
 
-/// Whether an element region holds an element with this id.
 /// The length of the SSID element of a beacon head (the first element,
 /// after the 24-byte header and 12 bytes of fixed fields).
 fn beacon_ssid_len(head: &[u8]) -> Option<u8> {
@@ -1354,6 +1353,7 @@ fn beacon_ssid_len(head: &[u8]) -> Option<u8> {
     }
 }
 
+/// Whether an element region holds an element with this id.
 fn has_element(mut elements: &[u8], id: u8) -> bool {
     while let [eid, len, rest @ ..] = elements {
         if *eid == id {

@@ -606,19 +606,17 @@ impl Controller {
         if let Some(h) = self.handoffs.get_mut(&client) {
             h.announce = announce;
             h.switch_at = switch_at;
-            h.switch_answer = None;
             if switch_at.is_some() {
                 h.durations.switch_lead_us = u64::try_from(lead.as_micros()).ok();
             }
         }
         tracing::debug!(%client, ?switch_at, ?announce, "switch");
-        // The removal first: it is what the handoff waits on.
-        if !self.step(client, Phase::RemoveAtSource, now, out) {
-            self.forward(client, Phase::RemoveAtSource, now, out);
-            return;
-        }
-        if sequential {
-            // Step 4 once step 3 is answered (`authorize_after_removal`).
+        // The removal first: it is what the handoff waits on (a source that
+        // cannot be asked ends the handoff).
+        self.forward(client, Phase::RemoveAtSource, now, out);
+        if sequential || !self.handoffs.contains_key(&client) {
+            // Sequential: step 4 once step 3 is answered
+            // (`authorize_after_removal`).
             return;
         }
         let at = switch_at.map(|(_, t)| t);
