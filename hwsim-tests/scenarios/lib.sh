@@ -244,6 +244,22 @@ topology_up() {
 # use_client J: the helpers above (in_ns, wpacli, associate_once) act on
 # client J of the topology.
 use_client() { NS=${STA_NS[$1]}; STA=${STA_IFACE[$1]}; }
+# hostapd_conf I HT: the configuration of an open hostapd BSS on AP I's
+# radio as the LVAPs are (bridged to its br0, $SSID on $CHANNEL, WMM; HT
+# when HT is 1), on stdout; a scenario appends what it needs more.
+hostapd_conf() {
+    cat <<HOSTAPD
+interface=${AP_IFACE[$1]}
+bridge=br0
+driver=nl80211
+ctrl_interface=/run/hostapd
+ssid=$SSID
+hw_mode=g
+channel=$CHANNEL
+ieee80211n=$2
+wmm_enabled=1
+HOSTAPD
+}
 # odin_setup APS CLIENTS: the start of a scenario running odin against
 # the wired topology: the binaries are there, a fresh summary, the kernel
 # and wpa_supplicant in the log, the shared secret in $SECRET_FILE,

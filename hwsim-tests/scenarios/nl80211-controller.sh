@@ -252,17 +252,7 @@ log "agents stopped on SIGTERM: exit 0, APs stopped, every odin interface delete
 # --- association time: hostapd on the same radios ------------------------------------
 HOSTAPD_BSSIDS=
 for i in 1 2; do
-    cat > "$RES/hostapd-ap$i.conf" <<HOSTAPD
-interface=${AP_IFACE[i]}
-bridge=br0
-driver=nl80211
-ctrl_interface=/run/hostapd
-ssid=$SSID
-hw_mode=g
-channel=$CHANNEL
-ieee80211n=${LVAP_HT:-0}
-wmm_enabled=1
-HOSTAPD
+    hostapd_conf "$i" "${LVAP_HT:-0}" > "$RES/hostapd-ap$i.conf"
     HOSTAPD_BSSIDS+=" $(ip netns exec "${AP_NS[i]}" cat "/sys/class/net/${AP_IFACE[i]}/address")"
     ip netns exec "${AP_NS[i]}" hostapd -t "$RES/hostapd-ap$i.conf" > "$RES/hostapd-ap$i.log" 2>&1 &
     PID[hostapd$i]=$!; PIDS+=($!)

@@ -67,16 +67,8 @@ start_hostapd() {
     local m=$1 i j conf
     for i in 1 2; do
         conf=$RES/$m-hostapd-ap$i.conf
-        cat > "$conf" <<HOSTAPD
-interface=${AP_IFACE[i]}
-bridge=br0
-driver=nl80211
-ctrl_interface=/run/hostapd
-ssid=$SSID
-hw_mode=g
-channel=$CHANNEL
-ieee80211n=1
-wmm_enabled=1
+        hostapd_conf "$i" 1 > "$conf"
+        cat >> "$conf" <<HOSTAPD
 logger_stdout=-1
 logger_stdout_level=0
 HOSTAPD
