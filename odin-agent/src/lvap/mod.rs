@@ -505,7 +505,6 @@ impl Lvap {
             next_cookie: 1,
             counters: LvapCounters::default(),
         };
-        let ht = station.ht_capabilities.is_some();
         out.push(lvap.start_ap().map_err(ImportError::BadBss)?);
         out.push(Action::AddStation(station));
         // Before the switch, while the source still serves: the client
@@ -516,9 +515,7 @@ impl Lvap {
         // one. Measured in the VM: with DELBAs only at the authorization,
         // a ping in two was lost just after most switches, which without
         // HT lost none. Authorize sends them again.
-        if ht {
-            lvap.end_block_ack(out);
-        }
+        lvap.end_block_ack(out);
         Ok(lvap)
     }
 
@@ -1010,8 +1007,15 @@ impl Lvap {
     }
 
     /// A DELBA per TID in both roles: every block-ack agreement between
-    /// the client and a kernel ends.
+    /// the client and a kernel ends. Only an associated HT client has any:
+    /// for another, nothing.
     fn end_block_ack(&self, out: &mut Vec<Action>) {
+        let Sta::Associated(assoc) = &self.sta else {
+            return;
+        };
+        if assoc.station.ht_capabilities.is_none() {
+            return;
+        }
         for tid in 0..8 {
             for initiator in [true, false] {
                 let frame = BssConfig::delba(self.config.bssid, self.config.client, tid, initiator);
@@ -1024,12 +1028,12 @@ impl Lvap {
         let client = self.config.client;
         match command {
             Command::Authorize => {
-                let mut ht = false;
+                let mut newly = false;
                 if let Sta::Associated(assoc) = &mut self.sta {
                     if !assoc.station.flags.authorized {
                         assoc.station.flags.authorized = true;
                         assoc.pending_response = None;
-                        ht = assoc.station.ht_capabilities.is_some();
+                        newly = true;
                         out.push(Action::SetStationFlags {
                             sta: client,
                             flags: assoc.station.flags,
@@ -1044,7 +1048,7 @@ impl Lvap {
                 // aggregates would wait for answers. End every agreement,
                 // both roles, every TID: the client sets them up again
                 // with the kernel that serves it now.
-                if ht {
+                if newly {
                     self.end_block_ack(out);
                 }
             }
@@ -1056,14 +1060,12 @@ impl Lvap {
                 }
             }
             Command::AnnounceSwitch { channel, count } => {
-                let Sta::Associated(assoc) = &self.sta else {
+                if !self.is_associated() {
                     return;
-                };
+                }
                 // The client's agreements are with this kernel; it sets
                 // them up again with the target's on the new channel.
-                if assoc.station.ht_capabilities.is_some() {
-                    self.end_block_ack(out);
-                }
+                self.end_block_ack(out);
                 // Mode 0: the client goes on transmitting until it moves
                 // (at once with a count of 0 or 1), to this BSS, which
                 // still forwards; the target serves it on arrival.
