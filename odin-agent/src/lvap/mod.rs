@@ -141,10 +141,11 @@ pub enum Command {
     /// The target side of a cross-channel migration, after
     /// [`Command::Authorize`]: the client is still on its old channel when
     /// the authorization's DELBAs go out, and may start a block-ack
-    /// agreement there that its old access point answers too late (seen
-    /// in the VM: its queue for that TID then waits a second for the
-    /// answer). The DELBAs go again at each of these times after now,
-    /// once it is here; they end such a half-made agreement at once.
+    /// agreement there that its old access point answers too late (the
+    /// suspected cause of a one-second stall seen in the VM in about one
+    /// run in three). The DELBAs go again at each of these times after
+    /// now, once it is here, to end such a half-made agreement; the stall
+    /// was still seen once after this (BENCHMARKS.md).
     ExpectArrival {
         /// When to send them again, after now.
         after: [Duration; 2],
