@@ -170,6 +170,7 @@ impl Controller {
         now: Instant,
         out: &mut Vec<Output>,
     ) {
+        self.counters.messages_in.count(&msg);
         let Some(s) = self.sessions.get_mut(&session) else {
             self.counters.unknown_sessions += 1;
             self.counters.protocol_errors += 1;

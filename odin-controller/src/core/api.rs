@@ -637,9 +637,52 @@ impl Default for ControllerConfig {
     }
 }
 
-/// Counters of everything dropped or refused.
+/// Messages received from agents, by type (every message that reached the
+/// core, accepted or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MessageCounts {
+    /// All of them.
+    pub total: u64,
+    /// `Hello`.
+    pub hello: u64,
+    /// `Heartbeat`.
+    pub heartbeat: u64,
+    /// `ClientHeard`.
+    pub client_heard: u64,
+    /// `Client` (join, authorize, leave).
+    pub client: u64,
+    /// `Stats`.
+    pub stats: u64,
+    /// `Matched` (subscription matches).
+    pub matched: u64,
+    /// `Result`.
+    pub result: u64,
+    /// `Error`, and `Auth` after the handshake.
+    pub other: u64,
+}
+
+impl MessageCounts {
+    pub(crate) fn count(&mut self, msg: &AgentMsg) {
+        self.total += 1;
+        let slot = match msg {
+            AgentMsg::Hello { .. } => &mut self.hello,
+            AgentMsg::Heartbeat { .. } => &mut self.heartbeat,
+            AgentMsg::ClientHeard { .. } => &mut self.client_heard,
+            AgentMsg::Client { .. } => &mut self.client,
+            AgentMsg::Stats { .. } => &mut self.stats,
+            AgentMsg::Matched { .. } => &mut self.matched,
+            AgentMsg::Result { .. } => &mut self.result,
+            AgentMsg::Auth { .. } | AgentMsg::Error { .. } => &mut self.other,
+        };
+        *slot += 1;
+    }
+}
+
+/// Counters of what came in, and of everything dropped or refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counters {
+    /// Messages from agents, by type.
+    pub messages_in: MessageCounts,
     /// Protocol errors of any kind (the sum of the ones below and others).
     pub protocol_errors: u64,
     /// Messages other than `Hello` before `Hello`.

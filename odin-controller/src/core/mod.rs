@@ -93,8 +93,8 @@ use odin_proto::{MacAddr, StationState};
 
 pub use api::{
     BssidPrefix, Command, CommandError, CommandId, CommandOk, ControllerConfig, ControllerEvent,
-    Counters, DownReason, HandoffId, HandoffStep, Input, Output, RadioRef, Rollback, SessionId,
-    StepDurations, SubscriptionSpec,
+    Counters, DownReason, HandoffId, HandoffStep, Input, MessageCounts, Output, RadioRef, Rollback,
+    SessionId, StepDurations, SubscriptionSpec,
 };
 pub use handoff::Handoff;
 pub use placement::{BestSignal, Candidate, Placement};
