@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use odin_controller::core::{Controller, ControllerConfig, ControllerEvent};
+use odin_controller::core::{Controller, ControllerConfig};
 use odin_controller::rest::{self, tokens, ApiTokens};
 use odin_controller::server::{self, ControllerHandle, ServerConfig};
 use tokio::net::TcpListener;
@@ -204,122 +204,6 @@ fn secret(args: &Args) -> Result<Vec<u8>, String> {
     odin_proto::auth::load_secret(args.secret_file.as_deref(), args.secret.as_deref())
 }
 
-/// One event as one line.
-fn describe(event: &ControllerEvent) -> String {
-    match event {
-        ControllerEvent::AgentUp {
-            agent,
-            software,
-            radios,
-        } => {
-            let radios: Vec<String> = radios
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{} {} ch {} max {} LVAPs",
-                        r.name, r.addr, r.channel, r.max_lvaps
-                    )
-                })
-                .collect();
-            format!("agent {agent} up ({software}): {}", radios.join(", "))
-        }
-        ControllerEvent::AgentDown { agent, reason } => format!("agent {agent} down: {reason}"),
-        ControllerEvent::Reconciled {
-            agent,
-            kept,
-            adopted,
-            removed,
-            re_added,
-        } => format!(
-            "agent {agent} reconciled: {kept} kept, {adopted} adopted, {removed} removed, {re_added} re-added"
-        ),
-        ControllerEvent::ClientHeard {
-            client,
-            at,
-            signal_dbm,
-        } => format!("client {client} heard by {at} at {signal_dbm} dBm"),
-        ControllerEvent::LvapPlaced { client, bssid, at } => {
-            format!("LvapPlaced client {client} bssid {bssid} at {at}")
-        }
-        ControllerEvent::PlacementFailed { client, reason } => {
-            format!("placement of client {client} failed: {reason}")
-        }
-        ControllerEvent::LvapOrphaned { client, bssid } => {
-            format!("LVAP {bssid} of client {client} orphaned (its agent is gone)")
-        }
-        ControllerEvent::ClientJoined {
-            client,
-            agent,
-            reassociation,
-        } => format!(
-            "client {client} {} at {agent}",
-            if *reassociation {
-                "reassociated"
-            } else {
-                "associated"
-            }
-        ),
-        ControllerEvent::ClientAuthorized { client, agent } => {
-            format!("client {client} authorized at {agent}")
-        }
-        ControllerEvent::ClientLeft {
-            client,
-            agent,
-            reason,
-        } => format!("client {client} left {agent}: {reason:?}"),
-        ControllerEvent::HandoffStarted {
-            handoff,
-            client,
-            from,
-            to,
-            cause,
-            ..
-        } => format!(
-            "handoff {} of client {client} from {from} to {to} started ({cause})",
-            handoff.0
-        ),
-        ControllerEvent::HandoffStepDone {
-            handoff,
-            step,
-            micros,
-        } => format!("handoff {} step {step} done in {micros} µs", handoff.0),
-        ControllerEvent::HandoffCompleted {
-            handoff,
-            client,
-            from,
-            to,
-            durations,
-        } => format!(
-            "handoff {} of client {client} from {from} to {to} completed: {durations:?}",
-            handoff.0
-        ),
-        ControllerEvent::HandoffFailed {
-            handoff,
-            client,
-            step,
-            reason,
-            rollback,
-        } => format!(
-            "handoff {} of client {client} failed at {step}: {reason}; rollback {rollback:?}",
-            handoff.0
-        ),
-        ControllerEvent::SubscriptionMatched {
-            agent,
-            subscription,
-            client,
-            radio,
-            value,
-        } => format!("subscription {subscription} matched at {agent}/{radio}: client {client} value {value}"),
-        ControllerEvent::RequestFailed {
-            agent,
-            what,
-            reason,
-        } => format!("request to {agent} failed: {what}: {reason}"),
-        ControllerEvent::CommandResult { id, result } => {
-            format!("command {} result: {result:?}", id.0)
-        }
-    }
-}
 
 /// Logs every client's state, one line each.
 async fn log_status(handle: &ControllerHandle) {
@@ -416,7 +300,7 @@ async fn run(args: Args) -> Result<(), String> {
             _ = term.recv() => { info!("SIGTERM: stopping"); break; }
             _ = int.recv() => { info!("SIGINT: stopping"); break; }
             event = events.recv() => match event {
-                Ok(event) => info!("event: {}", describe(&event)),
+                Ok(event) => info!("event: {event}"),
                 Err(RecvError::Lagged(n)) => warn!(missed = n, "event log fell behind"),
                 Err(RecvError::Closed) => return Err("the controller stopped".into()),
             },

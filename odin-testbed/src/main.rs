@@ -48,44 +48,13 @@ fn parse_args() -> Result<Args, String> {
 
 /// One line per event worth a person's attention.
 fn describe(event: &ControllerEvent) -> Option<String> {
-    Some(match event {
-        ControllerEvent::AgentUp { agent, radios, .. } => {
-            let radios: Vec<String> =
-                radios.iter().map(|r| format!("{} ch {} up to {} LVAPs", r.name, r.channel, r.max_lvaps)).collect();
-            format!("agent {agent} up: {}", radios.join(", "))
-        }
-        ControllerEvent::AgentDown { agent, reason } => format!("agent {agent} down: {reason}"),
-        ControllerEvent::LvapPlaced { client, bssid, at } => format!("client {client}: LVAP {bssid} placed on {at}"),
-        ControllerEvent::PlacementFailed { client, reason } => format!("client {client}: placement failed: {reason}"),
-        ControllerEvent::ClientJoined { client, agent, reassociation } => {
-            format!("client {client} {} on {agent}", if *reassociation { "reassociated" } else { "associated" })
-        }
-        ControllerEvent::ClientAuthorized { client, agent } => format!("client {client} authorized on {agent}"),
-        ControllerEvent::ClientLeft { client, agent, reason } => format!("client {client} left {agent}: {reason:?}"),
-        ControllerEvent::HandoffStarted { client, from, to, cause, .. } => {
-            format!("handoff of {client}: {from} -> {to} ({cause})")
-        }
-        ControllerEvent::HandoffCompleted { client, durations: d, .. } => format!(
-            "handoff of {client} done in {} us (export {} us, add {} us, remove {} us, authorize {} us)",
-            d.total_us,
-            d.export_us.unwrap_or(0),
-            d.add_us.unwrap_or(0),
-            d.remove_us.unwrap_or(0),
-            d.authorize_us.unwrap_or(0)
-        ),
-        ControllerEvent::HandoffFailed { client, step, reason, rollback, .. } => {
-            format!("handoff of {client} FAILED at {step}: {reason} (rollback: {rollback:?})")
-        }
-        ControllerEvent::RequestFailed { agent, what, reason } => format!("{agent}: {what} failed: {reason}"),
-        ControllerEvent::Reconciled { agent, kept, adopted, removed, re_added } => {
-            format!("agent {agent} reconciled: kept {kept}, adopted {adopted}, removed {removed}, re-added {re_added}")
-        }
-        ControllerEvent::LvapOrphaned { client, bssid } => format!("client {client}: LVAP {bssid} has no agent"),
+    match event {
         ControllerEvent::ClientHeard { .. }
         | ControllerEvent::HandoffStepDone { .. }
         | ControllerEvent::SubscriptionMatched { .. }
-        | ControllerEvent::CommandResult { .. } => return None,
-    })
+        | ControllerEvent::CommandResult { .. } => None,
+        other => Some(other.to_string()),
+    }
 }
 
 #[tokio::main]

@@ -382,11 +382,21 @@ impl Controller {
                     adopted += 1;
                     reported.push(client);
                     self.authorize_if_stranded(name, client, bssid, now);
+                    out.push(Output::Event(ControllerEvent::LvapAdopted {
+                        client,
+                        bssid,
+                        at: at.clone(),
+                    }));
                 }
                 Verdict::TakenOver { old } => {
                     adopted += 1;
                     removed += 1;
                     reported.push(client);
+                    out.push(Output::Event(ControllerEvent::LvapAdopted {
+                        client,
+                        bssid,
+                        at: at.clone(),
+                    }));
                     self.stranded.remove(&client);
                     self.cleanup_remove(&old.agent, client, bssid, None, now, out);
                 }

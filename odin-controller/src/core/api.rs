@@ -22,19 +22,39 @@ pub struct CommandId(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HandoffId(pub u64);
 
-/// One radio of one agent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RadioRef {
-    /// The agent's identity.
-    pub agent: String,
-    /// The radio's index within the agent.
-    pub radio: RadioIndex,
+pub use odin_app::RadioRef;
+
+/// Who asked for a command: recorded with what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Origin {
+    /// The REST API (an operator, the dashboard, a script).
+    #[default]
+    Api,
+    /// An app, by name.
+    App(String),
+    /// The controller itself (placement, re-serving, repairs).
+    Controller,
 }
 
-impl fmt::Display for RadioRef {
+impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.agent, self.radio)
+        match self {
+            Origin::Api => f.write_str("api"),
+            Origin::App(name) => f.write_str(name),
+            Origin::Controller => f.write_str("controller"),
+        }
     }
+}
+
+/// What the runtime did about a failed app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppOutcome {
+    /// It returned an error: its requests were dropped, it goes on.
+    Continued,
+    /// It panicked: it was made again from its configuration and started.
+    Restarted,
+    /// It panicked too often (or could not be made again): disabled.
+    Disabled,
 }
 
 /// What happens to the controller.
@@ -123,6 +143,27 @@ pub enum Command {
     Subscribe(SubscriptionSpec),
     /// Remove a subscription.
     Unsubscribe(u64),
+    /// Enable an app (see [`super::Controller::register_app`]), with a new
+    /// configuration or the one it has.
+    EnableApp {
+        /// Its name.
+        name: String,
+        /// Its configuration; `None`: keep the current one.
+        config: Option<serde_json::Value>,
+    },
+    /// Disable an app: it is stopped, its subscriptions and timers removed.
+    DisableApp {
+        /// Its name.
+        name: String,
+    },
+    /// Give an app a new configuration (a running app is stopped and
+    /// started again with it).
+    ConfigureApp {
+        /// Its name.
+        name: String,
+        /// The configuration.
+        config: serde_json::Value,
+    },
 }
 
 /// What the controller asks its runtime to do.
@@ -268,6 +309,8 @@ pub enum CommandOk {
     },
     /// The subscription was removed.
     Unsubscribed,
+    /// The app was enabled, disabled or configured.
+    AppChanged,
 }
 
 /// A refused or failed command.
@@ -297,6 +340,10 @@ pub enum CommandError {
     InvalidSubscription,
     /// No such subscription.
     UnknownSubscription(u64),
+    /// No such app.
+    UnknownApp(String),
+    /// The app refused its configuration.
+    AppConfig(String),
     /// The agent refused or failed.
     AgentFailed(String),
     /// The agent did not answer in time.
@@ -337,6 +384,8 @@ impl fmt::Display for CommandError {
                 f.write_str("threshold and hysteresis must be finite, hysteresis not negative")
             }
             CommandError::UnknownSubscription(s) => write!(f, "unknown subscription {s}"),
+            CommandError::UnknownApp(a) => write!(f, "unknown app {a}"),
+            CommandError::AppConfig(why) => write!(f, "the app refused its configuration: {why}"),
             CommandError::AgentFailed(why) => write!(f, "the agent failed: {why}"),
             CommandError::Timeout => f.write_str("the agent did not answer in time"),
             CommandError::HandoffFailed {
@@ -460,6 +509,8 @@ pub enum ControllerEvent {
         to: RadioRef,
         /// Why.
         cause: String,
+        /// Who asked.
+        by: Origin,
     },
     /// A handoff step was acknowledged.
     HandoffStepDone {
@@ -482,6 +533,10 @@ pub enum ControllerEvent {
         to: RadioRef,
         /// Step durations.
         durations: StepDurations,
+        /// Why it was asked for.
+        cause: String,
+        /// Who asked.
+        by: Origin,
     },
     /// A handoff failed and was rolled back.
     HandoffFailed {
@@ -495,6 +550,57 @@ pub enum ControllerEvent {
         reason: String,
         /// What the rollback did.
         rollback: Rollback,
+        /// Who asked.
+        by: Origin,
+    },
+    /// A radio moved to another channel (its LVAPs with it).
+    ChannelChanged {
+        /// The radio.
+        at: RadioRef,
+        /// The channel.
+        channel: u8,
+        /// Who asked.
+        by: Origin,
+    },
+    /// A client's LVAP was removed for good (a disconnection); its BSSID
+    /// stays its own.
+    LvapRemoved {
+        /// The client.
+        client: MacAddr,
+        /// Its BSSID.
+        bssid: MacAddr,
+        /// Where it was.
+        at: RadioRef,
+        /// Who asked.
+        by: Origin,
+    },
+    /// An LVAP the registry did not place was adopted at an agent's hello
+    /// (a restarted controller learning the network from its agents).
+    LvapAdopted {
+        /// The client.
+        client: MacAddr,
+        /// Its BSSID.
+        bssid: MacAddr,
+        /// Where.
+        at: RadioRef,
+    },
+    /// An app was enabled, disabled or configured.
+    AppChanged {
+        /// The app.
+        name: String,
+        /// Enabled now.
+        enabled: bool,
+        /// Its configuration now.
+        config: serde_json::Value,
+    },
+    /// An app's handler returned an error or panicked.
+    AppFailed {
+        /// The app.
+        app: String,
+        /// What went wrong.
+        error: String,
+        /// What the runtime did.
+        outcome: AppOutcome,
     },
     /// A subscription matched on an agent.
     SubscriptionMatched {

@@ -80,7 +80,7 @@ use odin_proto::{MacAddr, StationState};
 
 use super::api::{
     CommandError, CommandId, CommandOk, ControllerEvent, DownReason, HandoffId, HandoffStep,
-    Output, RadioRef, Rollback, StepDurations,
+    Origin, Output, RadioRef, Rollback, StepDurations,
 };
 use super::registry::{Lvap, LvapState};
 use super::time::Instant;
@@ -121,6 +121,8 @@ pub struct Handoff {
     pub target: RadioRef,
     /// Why.
     pub cause: String,
+    /// Who asked.
+    pub by: Origin,
     /// Where it stands.
     pub phase: Phase,
     /// When it started.
@@ -236,6 +238,7 @@ impl Controller {
             from: lvap.at.clone(),
             to: target.clone(),
             cause: cause.clone(),
+            by: self.origin.clone(),
         }));
         let handoff = Handoff {
             id,
@@ -245,6 +248,7 @@ impl Controller {
             source: lvap.at.clone(),
             target,
             cause,
+            by: self.origin.clone(),
             phase: Phase::Export,
             started: now,
             phase_started: now,
@@ -856,6 +860,8 @@ impl Controller {
             from: h.source.clone(),
             to: h.target.clone(),
             durations: h.durations,
+            cause: h.cause.clone(),
+            by: h.by.clone(),
         }));
         out.push(Output::Event(ControllerEvent::CommandResult {
             id: h.command,
@@ -972,6 +978,7 @@ fn report_failure(
         step,
         reason: reason.clone(),
         rollback: rollback.clone(),
+        by: h.by.clone(),
     }));
     out.push(Output::Event(ControllerEvent::CommandResult {
         id: h.command,

@@ -78,6 +78,8 @@
 
 pub mod agents;
 mod api;
+pub mod apps;
+mod describe;
 pub mod handoff;
 pub mod placement;
 mod registry;
@@ -92,9 +94,9 @@ use odin_proto::msg::{AgentMsg, ControllerMsg, LvapSpec, RadioIndex, RequestId, 
 use odin_proto::{MacAddr, StationState};
 
 pub use api::{
-    BssidPrefix, Command, CommandError, CommandId, CommandOk, ControllerConfig, ControllerEvent,
-    Counters, DownReason, HandoffId, HandoffStep, Input, MessageCounts, Output, RadioRef, Rollback,
-    SessionId, StepDurations, SubscriptionSpec,
+    AppOutcome, BssidPrefix, Command, CommandError, CommandId, CommandOk, ControllerConfig,
+    ControllerEvent, Counters, DownReason, HandoffId, HandoffStep, Input, MessageCounts, Origin,
+    Output, RadioRef, Rollback, SessionId, StepDurations, SubscriptionSpec,
 };
 pub use handoff::Handoff;
 pub use placement::{BestSignal, Candidate, Placement};
@@ -135,6 +137,7 @@ pub(crate) enum Purpose {
         command: CommandId,
         radio: RadioIndex,
         channel: u8,
+        by: Origin,
     },
     /// A subscription's installation or removal.
     Subscription { subscription: u64, install: bool },
@@ -207,6 +210,12 @@ pub struct Controller {
     next_handoff: u64,
     next_subscription: u64,
     counters: Counters,
+    /// The apps (see [`apps`]).
+    apps: apps::AppHost,
+    /// The time of the input being handled (what apps read as now).
+    now: Instant,
+    /// Who asked for the command being carried out.
+    origin: Origin,
 }
 
 impl std::fmt::Debug for Controller {
@@ -246,25 +255,71 @@ impl Controller {
             next_handoff: 1,
             next_subscription: 1,
             counters: Counters::default(),
+            apps: apps::AppHost::default(),
+            now: Instant::ZERO,
+            origin: Origin::Api,
         }
     }
 
     /// Takes one input at time `now` (non-decreasing from call to call).
     pub fn handle(&mut self, input: Input, now: Instant, out: &mut Vec<Output>) {
+        let from = out.len();
+        self.now = now;
         match input {
             Input::AgentUp { session, agent } => self.session_opened(session, agent, now, out),
             Input::Msg { session, msg } => self.message(session, msg, now, out),
             Input::AgentDown { session } => self.session_closed(session, now, out),
             Input::Tick => self.tick(now, out),
             Input::Command(command) => {
-                self.command(command, now, out);
+                self.command_as(Origin::Api, command, now, out);
             }
         }
+        self.run_apps(from, now, out);
     }
 
-    /// Takes a command, like `handle(Input::Command(..))`, and returns its
-    /// id.
+    /// Takes a command from the API, like `handle(Input::Command(..))`,
+    /// and returns its id.
     pub fn command(&mut self, command: Command, now: Instant, out: &mut Vec<Output>) -> CommandId {
+        self.command_from(Origin::Api, command, now, out)
+    }
+
+    /// Takes a command from `origin` (recorded with what it does) and
+    /// returns its id.
+    pub fn command_from(
+        &mut self,
+        origin: Origin,
+        command: Command,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> CommandId {
+        let from = out.len();
+        self.now = now;
+        let id = self.command_as(origin, command, now, out);
+        self.run_apps(from, now, out);
+        id
+    }
+
+    /// Carries out a command for `origin`, without running the apps.
+    pub(crate) fn command_as(
+        &mut self,
+        origin: Origin,
+        command: Command,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> CommandId {
+        let outer = std::mem::replace(&mut self.origin, origin);
+        let id = self.command_inner(command, now, out);
+        self.origin = outer;
+        id
+    }
+
+    /// Carries out a command for the current origin.
+    pub(crate) fn command_inner(
+        &mut self,
+        command: Command,
+        now: Instant,
+        out: &mut Vec<Output>,
+    ) -> CommandId {
         let id = CommandId(self.next_command);
         self.next_command += 1;
         let result = match command {
@@ -282,6 +337,15 @@ impl Controller {
             Command::Disconnect { client } => self.disconnect(id, client, now, out),
             Command::Subscribe(spec) => self.subscribe(spec, now, out),
             Command::Unsubscribe(subscription) => self.unsubscribe(subscription, now, out),
+            Command::EnableApp { name, config } => {
+                Some(self.change_app(&name, Some(true), config, now, out))
+            }
+            Command::DisableApp { name } => {
+                Some(self.change_app(&name, Some(false), None, now, out))
+            }
+            Command::ConfigureApp { name, config } => {
+                Some(self.change_app(&name, None, Some(config), now, out))
+            }
         };
         if let Some(result) = result {
             out.push(Output::Event(ControllerEvent::CommandResult { id, result }));
@@ -303,7 +367,12 @@ impl Controller {
         let pending = self.pending.values().map(|p| p.deadline);
         let windows = self.placements.values().filter_map(|job| job.window_end());
         let stranded = self.stranded.values().map(|(_, _, at)| *at);
-        sessions.chain(pending).chain(windows).chain(stranded).min()
+        sessions
+            .chain(pending)
+            .chain(windows)
+            .chain(stranded)
+            .chain(self.apps.poll_at())
+            .min()
     }
 
     /// Sets the Unix time of the time origin (see
@@ -502,6 +571,7 @@ impl Controller {
                 command,
                 radio,
                 channel,
+                by,
             } => {
                 let result = match answer {
                     Answer::Done | Answer::Station(_) => {
@@ -512,6 +582,14 @@ impl Controller {
                         {
                             r.info.channel = channel;
                         }
+                        out.push(Output::Event(ControllerEvent::ChannelChanged {
+                            at: RadioRef {
+                                agent: pending.agent.clone(),
+                                radio,
+                            },
+                            channel,
+                            by,
+                        }));
                         Ok(CommandOk::ChannelSet)
                     }
                     Answer::Failed(why) => Err(CommandError::AgentFailed(why)),
@@ -596,6 +674,7 @@ impl Controller {
             command: id,
             radio,
             channel,
+            by: self.origin.clone(),
         };
         match self.request(&agent, purpose, now, out, |id| ControllerMsg::SetChannel {
             id,
@@ -639,6 +718,12 @@ impl Controller {
             c.lvap = None;
             c.station = None;
         }
+        out.push(Output::Event(ControllerEvent::LvapRemoved {
+            client,
+            bssid,
+            at: lvap.at.clone(),
+            by: self.origin.clone(),
+        }));
         if self.cleanup_remove(&lvap.at.agent, client, bssid, Some(id), now, out) {
             None
         } else {

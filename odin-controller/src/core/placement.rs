@@ -27,22 +27,7 @@ use super::time::Instant;
 use super::{Answer, Controller, Purpose};
 use odin_proto::msg::RequestId;
 
-/// A radio that could serve a client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    /// The radio.
-    pub at: RadioRef,
-    /// The client's signal there, dBm.
-    pub signal_dbm: i8,
-    /// When that signal was reported.
-    pub heard_at: Instant,
-    /// LVAP slots taken on the radio (hosted, being placed, reserved).
-    pub load: u32,
-    /// The radio's limit.
-    pub max_lvaps: u32,
-    /// The radio's channel.
-    pub channel: u8,
-}
+pub use odin_app::Candidate;
 
 /// A placement strategy: which radios should serve a client, best first.
 pub trait Placement: fmt::Debug + Send {
@@ -221,10 +206,23 @@ impl Controller {
             })
             .collect();
         let allowed: Vec<RadioRef> = candidates.iter().map(|c| c.at.clone()).collect();
+        // An app may decide; otherwise the strategy.
+        let order: Vec<RadioRef> = match self.app_placement(client, &candidates) {
+            Some((app, order)) => {
+                tracing::debug!(%client, %app, ?order, "placement decided by an app");
+                order
+            }
+            None => self
+                .placement
+                .rank(client, candidates)
+                .into_iter()
+                .map(|c| c.at)
+                .collect(),
+        };
         let mut ranked: Vec<RadioRef> = Vec::new();
-        for candidate in self.placement.rank(client, candidates) {
-            if allowed.contains(&candidate.at) && !ranked.contains(&candidate.at) {
-                ranked.push(candidate.at);
+        for at in order {
+            if allowed.contains(&at) && !ranked.contains(&at) {
+                ranked.push(at);
             }
         }
         ranked

@@ -135,16 +135,17 @@ impl From<CommandError> for ApiError {
             CommandError::UnknownClient(_)
             | CommandError::UnknownAgent(_)
             | CommandError::UnknownRadio(_)
-            | CommandError::UnknownSubscription(_) => StatusCode::NOT_FOUND,
+            | CommandError::UnknownSubscription(_)
+            | CommandError::UnknownApp(_) => StatusCode::NOT_FOUND,
             CommandError::NoLvap(_)
             | CommandError::HandoffInProgress(_)
             | CommandError::PlacementInProgress(_)
             | CommandError::AgentDown(_)
             | CommandError::NoCapacity(_)
             | CommandError::SameAgent => StatusCode::CONFLICT,
-            CommandError::InvalidChannel(_) | CommandError::InvalidSubscription => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            CommandError::InvalidChannel(_)
+            | CommandError::InvalidSubscription
+            | CommandError::AppConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             CommandError::AgentFailed(_) | CommandError::HandoffFailed { .. } => {
                 StatusCode::BAD_GATEWAY
             }
@@ -174,6 +175,8 @@ impl From<CommandError> for ApiError {
             | CommandError::InvalidChannel(_)
             | CommandError::InvalidSubscription
             | CommandError::UnknownSubscription(_)
+            | CommandError::UnknownApp(_)
+            | CommandError::AppConfig(_)
             | CommandError::AgentFailed(_)
             | CommandError::Timeout => error_out,
         }

@@ -545,5 +545,6 @@ fn ok_body(ok: CommandOk) -> Value {
         CommandOk::Disconnected => json!({ "disconnected": true }),
         CommandOk::Subscribed { subscription } => json!({ "subscription": subscription }),
         CommandOk::Unsubscribed => json!({ "unsubscribed": true }),
+        CommandOk::AppChanged => json!({ "app_changed": true }),
     }
 }

@@ -124,7 +124,8 @@ fn a_full_migration_with_exact_step_durations() {
         client: mac(1),
         from: from.clone(),
         to: to.clone(),
-        cause: "test".into()
+        cause: "test".into(),
+        by: Origin::Api,
     }));
     let (sess, msg) = only_send(&out);
     assert_eq!(sess, s.a);
@@ -202,7 +203,9 @@ fn a_full_migration_with_exact_step_durations() {
         client: mac(1),
         from,
         to,
-        durations
+        durations,
+        cause: "test".into(),
+        by: Origin::Api,
     }));
     assert_eq!(
         result_of(&out, cmd),

@@ -1,6 +1,7 @@
 //! The controller core driven input by input with exact times; the
 //! invariants are checked after every input.
 
+mod apps;
 mod handoff;
 mod hello;
 mod placement;
