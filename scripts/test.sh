@@ -27,8 +27,17 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "PostgreSQL for the store's tests (a throwaway cluster on 127.0.0.1:54329, removed at exit)"
+# Installs PostgreSQL on first use; the store's suite runs against it as
+# well as against SQLite (odin-controller/src/store/tests.rs).
+ODIN_TEST_POSTGRES_URL="$(scripts/postgres.sh start)"
+export ODIN_TEST_POSTGRES_URL
+trap 'scripts/postgres.sh stop' EXIT
+
 step "cargo test (unit, property and integration tests)"
 cargo test --workspace --locked
+scripts/postgres.sh stop
+unset ODIN_TEST_POSTGRES_URL
 
 step "benchmarks compile and run once (no timing asserted)"
 cargo test --workspace --benches --locked
