@@ -15,9 +15,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use odin_controller::core::{Controller, ControllerConfig};
+use std::sync::Arc;
+
+use odin_controller::core::{Command, Controller, ControllerConfig};
+use odin_controller::persist::{self, Projector};
 use odin_controller::rest::{self, tokens, ApiTokens};
 use odin_controller::server::{self, ControllerHandle, ServerConfig};
+use odin_controller::store::{self, Recorder, RecorderConfig, Snapshot, Storage};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast::error::RecvError;
@@ -136,6 +140,24 @@ struct Args {
     /// to a duplicated frame when clocks disagree).
     #[arg(long, value_name = "MICROSECONDS", default_value_t = 0)]
     switch_target_delay_us: u64,
+    /// Where the controller keeps what it knows (agents, radios, clients
+    /// and their BSSIDs, LVAPs, apps, the event history):
+    /// `sqlite://PATH` (the file is created on first start),
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (when several
+    /// controllers share state), or `none` to keep nothing.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ODIN_DATABASE",
+        default_value = "sqlite://odin-controller.db",
+        hide_env_values = true
+    )]
+    database: String,
+    /// A configuration file (TOML) choosing and configuring the apps, one
+    /// table each: `[apps.rescue]` with `enabled = true` and the app's own
+    /// keys (see each app's documentation).
+    #[arg(long, value_name = "PATH", env = "ODIN_CONFIG")]
+    config: Option<PathBuf>,
 }
 
 /// Runs a `token` subcommand.
@@ -200,10 +222,91 @@ async fn api_setup(args: &Args) -> Result<Option<(TcpListener, ApiTokens)>, Stri
     Ok(Some((listener, tokens)))
 }
 
+/// The apps' tables of the configuration file, as JSON, checked against
+/// the apps this build has.
+fn app_sections(path: &std::path::Path) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the configuration file {}: {e}", path.display()))?;
+    let table: toml::Table = text.parse().map_err(|e| {
+        format!(
+            "the configuration file {} is not valid TOML: {e}",
+            path.display()
+        )
+    })?;
+    let known: Vec<&str> = odin_controller::apps::builtin()
+        .iter()
+        .map(|k| k.name)
+        .collect();
+    let mut sections = Vec::new();
+    for (key, value) in &table {
+        if key != "apps" {
+            return Err(format!(
+                "{}: unknown section [{key}] (this version reads only [apps.NAME])",
+                path.display()
+            ));
+        }
+        let Some(apps) = value.as_table() else {
+            return Err(format!(
+                "{}: `apps` must be a table of tables",
+                path.display()
+            ));
+        };
+        for (name, section) in apps {
+            if !known.contains(&name.as_str()) {
+                return Err(format!(
+                    "{}: unknown app {name:?} (this controller has: {})",
+                    path.display(),
+                    known.join(", ")
+                ));
+            }
+            let Some(fields) = section.as_table() else {
+                return Err(format!("{}: [apps.{name}] must be a table", path.display()));
+            };
+            if fields.get("enabled").is_some_and(|e| !e.is_bool()) {
+                return Err(format!(
+                    "{}: [apps.{name}] enabled must be true or false",
+                    path.display()
+                ));
+            }
+            let json = serde_json::to_value(section)
+                .map_err(|e| format!("{}: [apps.{name}]: {e}", path.display()))?;
+            sections.push((name.clone(), json));
+        }
+    }
+    Ok(sections)
+}
+
+/// Opens the store, loads it into the core; the projector that keeps it
+/// up to date. `none`: nothing kept.
+async fn open_store(
+    args: &Args,
+    core: &mut Controller,
+) -> Result<Option<(Arc<dyn Storage>, Projector, Snapshot)>, String> {
+    if args.database == "none" {
+        warn!("--database none: nothing is kept across restarts and there is no event history");
+        return Ok(None);
+    }
+    let storage = store::open(&args.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let snapshot = storage.load().await.map_err(|e| e.to_string())?;
+    let restored = persist::restore(core, &snapshot);
+    info!(
+        store = %store::redact_url(&args.database),
+        agents = restored.agents,
+        clients = restored.clients,
+        refused = restored.refused,
+        lvaps_on_record = restored.lvaps,
+        skipped_rows = snapshot.skipped_rows,
+        "store opened; the agents' hellos will say where the LVAPs are"
+    );
+    let recorder = Recorder::spawn(Arc::clone(&storage), RecorderConfig::default());
+    Ok(Some((storage, Projector::new(recorder), snapshot)))
+}
+
 fn secret(args: &Args) -> Result<Vec<u8>, String> {
     odin_proto::auth::load_secret(args.secret_file.as_deref(), args.secret.as_deref())
 }
-
 
 /// Logs every client's state, one line each.
 async fn log_status(handle: &ControllerHandle) {
@@ -261,26 +364,67 @@ async fn run(args: Args) -> Result<(), String> {
     let listener = TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let core = Controller::new(ControllerConfig {
+    let mut core = Controller::new(ControllerConfig {
         ssid: args.ssid.as_bytes().to_vec(),
         bssid_key: odin_proto::BssidPlan::key_from_secret(&secret),
         sequential_switch: args.switch == "sequential",
         switch_target_delay: Duration::from_micros(args.switch_target_delay_us),
         ..ControllerConfig::default()
     });
+    for kind in odin_controller::apps::builtin() {
+        core.register_app(kind);
+    }
+    let sections = match &args.config {
+        Some(path) => app_sections(path)?,
+        None => Vec::new(),
+    };
+    let (storage, mut projector, snapshot) = match open_store(&args, &mut core).await? {
+        Some((storage, projector, snapshot)) => (Some(storage), Some(projector), snapshot),
+        None => (None, None, Snapshot::default()),
+    };
+    let mut starts = Vec::new();
+    for (name, section) in &sections {
+        let start = persist::app_start(name, section, &snapshot);
+        if let Some(p) = projector.as_mut() {
+            p.app_file_section(name, section.clone());
+        }
+        starts.push((name.clone(), start));
+    }
+    let recorder = projector.as_ref().map(|p| p.recorder().clone());
     let shutdown = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let handle = server::spawn(
+    let handle = server::spawn_with_store(
         listener,
         core,
         ServerConfig::new(&secret),
+        projector,
         shutdown.clone(),
         &tasks,
     )
     .map_err(|e| format!("cannot start the controller: {e}"))?;
+    for (name, start) in starts {
+        let command = if start.enabled {
+            Command::EnableApp {
+                name: name.clone(),
+                config: Some(start.config),
+            }
+        } else {
+            Command::ConfigureApp {
+                name: name.clone(),
+                config: start.config,
+            }
+        };
+        match handle.command(command).await {
+            Ok(Ok(_)) => {
+                info!(app = %name, enabled = start.enabled, from = start.source, "app configured")
+            }
+            Ok(Err(e)) => return Err(format!("app {name}: {e}")),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
     info!(listen = %handle.local_addr(), ssid = %args.ssid, "odin-controller running");
     if let Some((api_listener, tokens)) = api {
-        let router = rest::router(handle.clone(), tokens);
+        let router = rest::router_with_store(handle.clone(), tokens, storage);
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {
             if let Err(e) = rest::serve(api_listener, router, api_shutdown).await {
@@ -315,6 +459,14 @@ async fn run(args: Args) -> Result<(), String> {
     shutdown.cancel();
     tasks.close();
     tasks.wait().await;
+    if let Some(recorder) = recorder {
+        // What the last events changed, written before leaving.
+        match tokio::time::timeout(Duration::from_secs(5), recorder.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!("the store's last writes failed: {e}"),
+            Err(_) => warn!("the store's last writes did not finish within 5 s"),
+        }
+    }
     info!("odin-controller stopped");
     Ok(())
 }

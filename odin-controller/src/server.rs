@@ -31,6 +31,7 @@ use crate::core::{
     Command, CommandError, CommandId, CommandOk, Controller, ControllerEvent, Input, Instant,
     Output, SessionId,
 };
+use crate::persist::Projector;
 
 /// How the server treats connections.
 #[derive(Clone)]
@@ -210,6 +211,19 @@ pub fn spawn(
     shutdown: CancellationToken,
     tasks: &TaskTracker,
 ) -> std::io::Result<ControllerHandle> {
+    spawn_with_store(listener, core, config, None, shutdown, tasks)
+}
+
+/// [`spawn`], recording what every event changes through `projector`
+/// (see [`crate::persist`]).
+pub fn spawn_with_store(
+    listener: TcpListener,
+    core: Controller,
+    config: ServerConfig,
+    projector: Option<Projector>,
+    shutdown: CancellationToken,
+    tasks: &TaskTracker,
+) -> std::io::Result<ControllerHandle> {
     let addr = listener.local_addr()?;
     let (requests, rx) = mpsc::channel::<Request>(8192);
     let (events, _) = broadcast::channel(65536);
@@ -221,7 +235,14 @@ pub fn spawn(
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     core.set_clock_origin(u64::try_from(unix.as_micros()).unwrap_or(0));
-    tasks.spawn(core_task(core, rx, events.clone(), start, shutdown.clone()));
+    tasks.spawn(core_task(
+        core,
+        rx,
+        events.clone(),
+        projector,
+        start,
+        shutdown.clone(),
+    ));
     let config = Arc::new(config);
     let accept_tasks = tasks.clone();
     let accept_requests = requests.clone();
@@ -270,10 +291,12 @@ async fn core_task(
     mut core: Controller,
     mut requests: mpsc::Receiver<Request>,
     events: broadcast::Sender<ControllerEvent>,
+    mut projector: Option<Projector>,
     start: tokio::time::Instant,
     shutdown: CancellationToken,
 ) {
     let now = || Instant::from_micros(start.elapsed().as_micros() as u64);
+    let origin_us = core.config().clock_origin_unix_us.unwrap_or(0);
     let mut sessions: HashMap<SessionId, Session> = HashMap::new();
     let mut out = Vec::new();
     loop {
@@ -334,6 +357,9 @@ async fn core_task(
                     }
                 }
                 Output::Event(event) => {
+                    if let Some(p) = projector.as_mut() {
+                        p.event(&event, &core, origin_us + now().micros());
+                    }
                     let _ = events.send(event);
                 }
             }

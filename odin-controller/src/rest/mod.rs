@@ -175,6 +175,7 @@ pub mod error;
 pub mod tokens;
 pub mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -182,7 +183,7 @@ use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use odin_proto::msg::RadioIndex;
 use odin_proto::MacAddr;
@@ -193,6 +194,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::{Command, CommandError, CommandOk};
 use crate::server::ControllerHandle;
+use crate::store::{EventFilter, Storage};
 
 pub use error::ApiError;
 pub use tokens::{ApiTokens, Verdict};
@@ -214,6 +216,7 @@ const MAX_CAUSE: usize = 256;
 struct AppState {
     handle: ControllerHandle,
     tokens: ApiTokens,
+    store: Option<Arc<dyn Storage>>,
 }
 
 /// Who made a request: the name of its token, when it has one.
@@ -229,9 +232,19 @@ impl Caller {
 /// The API on a running controller. Every route is under `/api/v1`; all
 /// but `/api/v1/health` need a token from `auth`.
 pub fn router(handle: ControllerHandle, auth: ApiTokens) -> Router {
+    router_with_store(handle, auth, None)
+}
+
+/// [`router`], with the event history read from `store`.
+pub fn router_with_store(
+    handle: ControllerHandle,
+    auth: ApiTokens,
+    store: Option<Arc<dyn Storage>>,
+) -> Router {
     let state = AppState {
         handle,
         tokens: auth,
+        store,
     };
     let protected = Router::new()
         .route("/api/v1/agents", get(list_agents))
@@ -244,6 +257,11 @@ pub fn router(handle: ControllerHandle, auth: ApiTokens) -> Router {
         .route("/api/v1/clients/{mac}", get(get_client))
         .route("/api/v1/clients/{mac}/handoff", post(handoff))
         .route("/api/v1/clients/{mac}/disconnect", post(disconnect))
+        .route("/api/v1/apps", get(list_apps))
+        .route("/api/v1/apps/{name}/enable", post(enable_app))
+        .route("/api/v1/apps/{name}/disable", post(disable_app))
+        .route("/api/v1/apps/{name}/config", put(configure_app))
+        .route("/api/v1/events", get(list_events))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/api/v1/health", get(health))
@@ -499,6 +517,117 @@ async fn set_channel(
         fields.insert("channel".into(), channel.into());
     }
     Ok(Json(answer))
+}
+
+async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let apps = state.handle.inspect(|core| core.apps()).await?;
+    let apps: Vec<Value> = apps
+        .into_iter()
+        .map(|a| {
+            json!({
+                "name": a.name, "about": a.about, "enabled": a.enabled, "config": a.config,
+                "calls": a.counters.calls, "requests": a.counters.requests,
+                "errors": a.counters.errors, "panics": a.counters.panics,
+                "restarts": a.counters.restarts, "last_error": a.last_error,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "apps": apps })))
+}
+
+/// The body of an enable: optionally a new configuration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnableBody {
+    #[serde(default)]
+    config: Option<Value>,
+}
+
+async fn enable_app(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    name: Result<Path<String>, PathRejection>,
+    request: Option<Json<EnableBody>>,
+) -> Result<Json<Value>, ApiError> {
+    let name = path(name)?;
+    let config = request.and_then(|Json(b)| b.config);
+    tracing::info!(app = %name, token = caller.name(), "REST API: enable app");
+    let command = Command::EnableApp { name, config };
+    Ok(Json(ok_body(run_command(&state.handle, command).await??)))
+}
+
+async fn disable_app(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let name = path(name)?;
+    tracing::info!(app = %name, token = caller.name(), "REST API: disable app");
+    let command = Command::DisableApp { name };
+    Ok(Json(ok_body(run_command(&state.handle, command).await??)))
+}
+
+async fn configure_app(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    name: Result<Path<String>, PathRejection>,
+    request: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let name = path(name)?;
+    let config = body(request)?;
+    tracing::info!(app = %name, token = caller.name(), "REST API: configure app");
+    let command = Command::ConfigureApp { name, config };
+    Ok(Json(ok_body(run_command(&state.handle, command).await??)))
+}
+
+/// The event history's query: every field optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventQuery {
+    client: Option<String>,
+    agent: Option<String>,
+    kind: Option<String>,
+    app: Option<String>,
+    /// Unix µs, inclusive.
+    since: Option<u64>,
+    /// Unix µs, exclusive.
+    until: Option<u64>,
+    /// The next page: events with an id below this.
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn list_events(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<EventQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let query = query
+        .map(|q| q.0)
+        .map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Some(store) = state.store.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this controller keeps no event history (no store)",
+        ));
+    };
+    let filter = EventFilter {
+        client: query.client.as_deref().map(parse_mac).transpose()?,
+        agent: query.agent,
+        kind: query.kind,
+        app: query.app,
+        since_unix_us: query.since,
+        until_unix_us: query.until,
+        before_id: query.before,
+        limit: query.limit.unwrap_or(EventFilter::DEFAULT_LIMIT),
+    };
+    let events = store.events(&filter).await.map_err(|e| {
+        tracing::warn!(error = %e, "REST API: event history query failed");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+    })?;
+    let next = (events.len() == filter.effective_limit() as usize)
+        .then(|| events.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(json!({ "events": events, "next_before": next })))
 }
 
 /// Runs a command and waits for its result; 503 if the controller stops
