@@ -5,6 +5,11 @@
 # channel's frequency, MHz). NS and STA are read whenever a helper runs: a
 # scenario with several clients switches with use_client.
 
+# The controller's store: a fresh SQLite file on the guest's tmpfs per
+# scenario (the root filesystem is read-only; SQLite's locking on the 9p
+# results share is not to be trusted).
+export ODIN_DATABASE=${ODIN_DATABASE:-sqlite:///tmp/odin-controller-${NAME:-scenario}.db}
+rm -f "${ODIN_DATABASE#sqlite://}"*
 log() { echo "[$NAME] $*" | tee -a "$RES/summary.txt"; }
 fail() { log "FAIL: $*"; exit 1; }
 # Clock readings without a fork (bash's EPOCHREALTIME, microseconds; every

@@ -4,6 +4,7 @@
 //! simulated client stations. The integration suite and the run command
 //! build on it; so will the load benchmarks.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use odin_agent::agent::{AgentConfig, AgentCore};
@@ -15,6 +16,7 @@ use odin_agent::sim::{
 };
 use odin_controller::core::{Controller, ControllerConfig};
 use odin_controller::server::{self, ControllerHandle, ServerConfig};
+use odin_controller::{persist, store};
 use odin_wire::MacAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -49,6 +51,9 @@ pub struct TestbedConfig {
     /// Run the links over TLS, with a self-signed certificate for
     /// "localhost" made at start.
     pub tls: bool,
+    /// The controller's store (`sqlite://...`, `postgres://...`); none:
+    /// it keeps nothing (a restarted controller starts empty).
+    pub database: Option<String>,
 }
 
 impl TestbedConfig {
@@ -86,11 +91,12 @@ impl TestbedConfig {
             medium: MediumConfig::default(),
             client: ClientConfig::default(),
             tls: false,
+            database: None,
         }
     }
 }
 
-fn start_controller(
+async fn start_controller(
     listener: TcpListener,
     config: &TestbedConfig,
     tls: Option<&(String, String)>,
@@ -99,20 +105,33 @@ fn start_controller(
 ) -> Result<ControllerHandle, StartError> {
     let mut controller_config = config.controller.clone();
     controller_config.ssid = config.ssid.clone();
+    let mut core = Controller::new(controller_config);
+    for kind in odin_controller::apps::builtin() {
+        core.register_app(kind);
+    }
+    let projector = match &config.database {
+        None => None,
+        Some(url) => {
+            let storage = store::open(url)
+                .await
+                .map_err(|e| StartError(format!("store: {e}")))?;
+            let snapshot = storage
+                .load()
+                .await
+                .map_err(|e| StartError(format!("store: {e}")))?;
+            persist::restore(&mut core, &snapshot);
+            let recorder = store::Recorder::spawn(storage, store::RecorderConfig::default());
+            Some(persist::Projector::new(recorder))
+        }
+    };
     let mut server_config = ServerConfig::new(&config.secret);
     if let Some((cert, key)) = tls {
         let tls = odin_proto::tls::server_config(cert.as_bytes(), key.as_bytes())
             .map_err(|e| StartError(format!("TLS: {e}")))?;
         server_config.tls = Some(odin_proto::tls::TlsAcceptor::from(tls));
     }
-    server::spawn(
-        listener,
-        Controller::new(controller_config),
-        server_config,
-        stop,
-        tasks,
-    )
-    .map_err(|e| StartError(format!("controller: {e}")))
+    server::spawn_with_store(listener, core, server_config, projector, stop, tasks)
+        .map_err(|e| StartError(format!("controller: {e}")))
 }
 
 /// A self-signed certificate for "localhost": (certificate PEM, key PEM).
@@ -209,7 +228,8 @@ impl Testbed {
             ca_pem.as_ref(),
             controller_stop.clone(),
             &tasks,
-        )?;
+        )
+        .await?;
         let ca_pem = ca_pem.map(|(cert, _)| cert);
         let mut testbed = Testbed {
             medium,
@@ -324,8 +344,52 @@ impl Testbed {
             None,
             self.controller_stop.clone(),
             &self.tasks,
-        )?;
+        )
+        .await?;
         Ok(())
+    }
+
+    /// Every client connected through the BSSID the controller gave it, and
+    /// served (authorized) by exactly the radio of the agent it placed it on.
+    pub async fn all_served(
+        &self,
+        exclude: &[String],
+    ) -> Result<BTreeMap<MacAddr, String>, String> {
+        let mut placements = BTreeMap::new();
+        for client in &self.clients {
+            let mac = client.mac();
+            let Some((agent, bssid)) = self.placement(mac).await else {
+                return Err(format!("{mac} not placed"));
+            };
+            if exclude.contains(&agent) {
+                return Err(format!("{mac} still on {agent}"));
+            }
+            if !client.is_connected() || client.bssid() != Some(bssid) {
+                return Err(format!(
+                    "{mac} not connected to {bssid} (on {:?})",
+                    client.bssid()
+                ));
+            }
+            let index = self
+                .agents
+                .iter()
+                .position(|a| a.name == agent)
+                .ok_or(format!("{agent} unknown"))?;
+            let serving = self.medium.serving_radios(mac);
+            if serving != vec![self.agents[index].radio] {
+                return Err(format!("{mac} served by {serving:?}, expected {agent}"));
+            }
+            // The wired side sends its frames to the serving agent (its last
+            // layer-2 update came from there).
+            let wired = self.medium.wired_location(mac);
+            if wired != Some(self.agents[index].radio) {
+                return Err(format!(
+                    "{mac}: the wired side sends to {wired:?}, not {agent}"
+                ));
+            }
+            placements.insert(mac, agent);
+        }
+        Ok(placements)
     }
 
     /// The agents the controller has up, by name.

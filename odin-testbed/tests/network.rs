@@ -14,49 +14,6 @@ use odin_controller::core::{Command, CommandOk};
 use odin_testbed::{eventually, Testbed, TestbedConfig};
 use odin_wire::MacAddr;
 
-/// Every client connected through the BSSID the controller gave it, and
-/// served (authorized) by exactly the radio of the agent it placed it on.
-async fn all_served(
-    bed: &Testbed,
-    exclude: &[String],
-) -> Result<BTreeMap<MacAddr, String>, String> {
-    let mut placements = BTreeMap::new();
-    for client in &bed.clients {
-        let mac = client.mac();
-        let Some((agent, bssid)) = bed.placement(mac).await else {
-            return Err(format!("{mac} not placed"));
-        };
-        if exclude.contains(&agent) {
-            return Err(format!("{mac} still on {agent}"));
-        }
-        if !client.is_connected() || client.bssid() != Some(bssid) {
-            return Err(format!(
-                "{mac} not connected to {bssid} (on {:?})",
-                client.bssid()
-            ));
-        }
-        let index = bed
-            .agents
-            .iter()
-            .position(|a| a.name == agent)
-            .ok_or(format!("{agent} unknown"))?;
-        let serving = bed.medium.serving_radios(mac);
-        if serving != vec![bed.agents[index].radio] {
-            return Err(format!("{mac} served by {serving:?}, expected {agent}"));
-        }
-        // The wired side sends its frames to the serving agent (its last
-        // layer-2 update came from there).
-        let wired = bed.medium.wired_location(mac);
-        if wired != Some(bed.agents[index].radio) {
-            return Err(format!(
-                "{mac}: the wired side sends to {wired:?}, not {agent}"
-            ));
-        }
-        placements.insert(mac, agent);
-    }
-    Ok(placements)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder() {
     let _ = tracing_subscriber::fmt()
@@ -69,10 +26,10 @@ async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder(
     eventually(
         Duration::from_secs(20),
         "all clients associated",
-        || async { all_served(&bed, &[]).await.map(|_| ()) },
+        || async { bed.all_served(&[]).await.map(|_| ()) },
     )
     .await;
-    let placements = all_served(&bed, &[]).await.unwrap();
+    let placements = bed.all_served(&[]).await.unwrap();
     let bssids: BTreeMap<MacAddr, MacAddr> = bed
         .clients
         .iter()
@@ -119,7 +76,8 @@ async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder(
         };
         durations.push(d.total_us);
         // Settled: exactly one agent serves each client, the one chosen.
-        let now = all_served(&bed, &[])
+        let now = bed
+            .all_served(&[])
             .await
             .unwrap_or_else(|e| panic!("after migration {i}: {e}"));
         assert_eq!(now[&client], to);
@@ -154,7 +112,7 @@ async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder(
     );
 
     // An intruder with the wrong secret is refused and changes nothing.
-    let before = all_served(&bed, &[]).await.unwrap();
+    let before = bed.all_served(&[]).await.unwrap();
     let agents_before = bed.controller.inspect(|c| c.agents().len()).await.unwrap();
     let intruder = bed.start_agent(0, b"not the secret");
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -162,10 +120,10 @@ async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder(
         bed.controller.inspect(|c| c.agents().len()).await.unwrap(),
         agents_before
     );
-    assert_eq!(all_served(&bed, &[]).await.unwrap(), before);
+    assert_eq!(bed.all_served(&[]).await.unwrap(), before);
     intruder.kill().await;
     // (Killing the intruder powered its own radio off; the others are untouched.)
-    assert_eq!(all_served(&bed, &[]).await.unwrap(), before);
+    assert_eq!(bed.all_served(&[]).await.unwrap(), before);
 
     // Agent ap-1 dies: its clients are re-served by the others.
     let mut bed = bed;
@@ -181,10 +139,10 @@ async fn three_agents_twenty_clients_hundred_migrations_a_death_and_an_intruder(
     eventually(
         Duration::from_secs(20),
         "clients of the dead agent re-served",
-        || async { all_served(&bed, &exclude).await.map(|_| ()) },
+        || async { bed.all_served(&exclude).await.map(|_| ()) },
     )
     .await;
-    let after = all_served(&bed, &exclude).await.unwrap();
+    let after = bed.all_served(&exclude).await.unwrap();
     for client in &orphans {
         assert_ne!(after[client], victim_name);
     }
@@ -204,7 +162,7 @@ async fn the_same_network_over_tls() {
     eventually(
         Duration::from_secs(20),
         "all clients associated over TLS links",
-        || async { all_served(&bed, &[]).await.map(|_| ()) },
+        || async { bed.all_served(&[]).await.map(|_| ()) },
     )
     .await;
     let client = bed.clients[0].mac();
@@ -224,7 +182,7 @@ async fn the_same_network_over_tls() {
         matches!(result, Ok(CommandOk::HandoffCompleted { .. })),
         "{result:?}"
     );
-    assert_eq!(all_served(&bed, &[]).await.unwrap()[&client], to);
+    assert_eq!(bed.all_served(&[]).await.unwrap()[&client], to);
     bed.stop().await;
 }
 
@@ -234,10 +192,10 @@ async fn clients_keep_being_served_while_the_controller_is_away_and_it_relearns_
     eventually(
         Duration::from_secs(20),
         "all clients associated",
-        || async { all_served(&bed, &[]).await.map(|_| ()) },
+        || async { bed.all_served(&[]).await.map(|_| ()) },
     )
     .await;
-    let before = all_served(&bed, &[]).await.unwrap();
+    let before = bed.all_served(&[]).await.unwrap();
     let forwarded = |bed: &Testbed| {
         bed.clients
             .iter()
@@ -259,7 +217,7 @@ async fn clients_keep_being_served_while_the_controller_is_away_and_it_relearns_
         Duration::from_secs(20),
         "registry rebuilt from the agents' hellos",
         || async {
-            match all_served(&bed, &[]).await {
+            match bed.all_served(&[]).await {
                 Ok(now) if now == before => Ok(()),
                 Ok(now) => Err(format!("{now:?}")),
                 Err(e) => Err(e),

@@ -388,6 +388,24 @@ impl Controller {
                         at: at.clone(),
                     }));
                 }
+                Verdict::PlacementAbandoned { old } => {
+                    adopted += 1;
+                    removed += 1;
+                    reported.push(client);
+                    tracing::info!(%client, serving = %at, placing_on = %old, "an agent serves the client being placed: its copy wins");
+                    if let Some(request) = self.placements.remove(&client).and_then(|j| j.request())
+                    {
+                        if let Some(p) = self.pending.get_mut(&request) {
+                            p.purpose = Purpose::Abandoned { client };
+                        }
+                    }
+                    self.cleanup_remove(&old.agent, client, bssid, None, now, out);
+                    out.push(Output::Event(ControllerEvent::LvapAdopted {
+                        client,
+                        bssid,
+                        at: at.clone(),
+                    }));
+                }
                 Verdict::TakenOver { old } => {
                     adopted += 1;
                     removed += 1;
@@ -492,6 +510,19 @@ impl Controller {
                     state: LvapState::Active,
                 });
                 return Verdict::TakenOver { old };
+            }
+            if lvap.state == LvapState::Placing
+                && lvap.at.agent != at.agent
+                && ours_authorized
+                && fits
+            {
+                let old = lvap.at.clone();
+                c.station = station;
+                c.lvap = Some(Lvap {
+                    at: at.clone(),
+                    state: LvapState::Active,
+                });
+                return Verdict::PlacementAbandoned { old };
             }
             if !here {
                 return Verdict::Remove {
@@ -732,6 +763,13 @@ enum Verdict {
     /// Adopted from an agent whose copy is authorized, in place of an
     /// unauthorized copy adopted earlier from `old` (which goes).
     TakenOver {
+        old: RadioRef,
+    },
+    /// Adopted from an agent whose copy is authorized, while a placement
+    /// of the client on `old` was under way (the client probed another
+    /// agent first after a controller restart): the placement is
+    /// abandoned and what it made at `old` removed.
+    PlacementAbandoned {
         old: RadioRef,
     },
     Remove {

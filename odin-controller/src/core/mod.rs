@@ -90,7 +90,9 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use odin_proto::msg::{AgentMsg, ControllerMsg, LvapSpec, RadioIndex, RequestId, Subscription};
+use odin_proto::msg::{
+    AgentMsg, ControllerMsg, LvapSpec, RadioIndex, RadioInfo, RequestId, Subscription,
+};
 use odin_proto::{MacAddr, StationState};
 
 pub use api::{
@@ -124,6 +126,10 @@ pub(crate) enum Purpose {
     /// The target's authorization sent with the source's removal (the
     /// switch), while the handoff waits on the removal.
     SwitchAuthorize { client: MacAddr },
+    /// The request of a placement abandoned because another agent turned
+    /// out to serve the client: its answer changes nothing (a clean-up
+    /// removal follows it).
+    Abandoned { client: MacAddr },
     /// A removal nothing waits on but perhaps a `Disconnect`.
     Cleanup {
         client: MacAddr,
@@ -375,6 +381,57 @@ impl Controller {
             .min()
     }
 
+    /// Restores an agent from the store (before any connection): known,
+    /// down until it connects and says hello. Ignored once the agent is
+    /// known.
+    pub fn restore_agent(&mut self, name: &str, software: &str, radios: Vec<RadioInfo>) {
+        if self.agents.contains_key(name) {
+            return;
+        }
+        let radios = radios
+            .into_iter()
+            .map(|info| (info.index, Radio { info, stats: None }))
+            .collect();
+        self.agents.insert(
+            name.to_string(),
+            Agent {
+                name: name.to_string(),
+                session: None,
+                up: false,
+                software: software.to_string(),
+                radios,
+                last_heard: None,
+                last_down: None,
+                round_trip_us: 0,
+            },
+        );
+    }
+
+    /// Restores a client from the store (before any connection): its
+    /// BSSID, kept for good, and its last station state; no LVAP (the
+    /// agents' hellos say where its LVAP is). False, and nothing changed,
+    /// when the client is known already or another client holds the BSSID.
+    pub fn restore_client(
+        &mut self,
+        mac: MacAddr,
+        bssid: Option<MacAddr>,
+        station: Option<StationState>,
+    ) -> bool {
+        if self.clients.contains_key(&mac) {
+            return false;
+        }
+        if let Some(bssid) = bssid {
+            if !self.bssids.claim(bssid, mac) {
+                return false;
+            }
+        }
+        let mut client = Client::new(mac);
+        client.bssid = bssid;
+        client.station = station.filter(|s| s.sta == mac);
+        self.clients.insert(mac, client);
+        true
+    }
+
     /// Sets the Unix time of the time origin (see
     /// [`ControllerConfig::clock_origin_unix_us`]), unless configured: the
     /// runtime calls it with the wall clock when it starts the core.
@@ -532,6 +589,9 @@ impl Controller {
     fn resolve(&mut self, pending: Pending, answer: Answer, now: Instant, out: &mut Vec<Output>) {
         match pending.purpose {
             Purpose::Place { client } => self.placement_answer(client, answer, now, out),
+            Purpose::Abandoned { client } => {
+                tracing::debug!(%client, answer = %answer.reason(), "answer to an abandoned placement");
+            }
             Purpose::Handoff { client } => self.handoff_answer(client, answer, now, out),
             Purpose::SwitchAuthorize { client } => {
                 self.switch_authorize_answer(client, answer, now);

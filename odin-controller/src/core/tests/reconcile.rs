@@ -246,3 +246,47 @@ fn a_lone_unauthorized_copy_is_authorized_after_one_heartbeat_timeout() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_placement_under_way_yields_to_an_agent_that_serves_the_client() {
+    // A restarted controller: agent A is back first and hears a probe
+    // from a client that agent B, still reconnecting, serves.
+    let mut h = H::new();
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    h.heard(a, 0, mac(1), -60);
+    h.at(ms(50));
+    let out = h.tick();
+    let (_, add) = only_send(&out);
+    let ControllerMsg::AddLvap {
+        id: add_id, lvap, ..
+    } = add
+    else {
+        panic!("expected AddLvap, got {add:?}");
+    };
+    assert_eq!(h.host(mac(1)), Some((A.into(), 0, LvapState::Placing)));
+    // B says hello, serving the client (authorized) under that BSSID.
+    h.at(ms(60));
+    let b = h.open(B);
+    let mut st = station(mac(1), lvap.bssid);
+    st.flags.authorized = true;
+    let out = h.hello(
+        b,
+        vec![radio(0, 6, 8)],
+        vec![status(mac(1), lvap.bssid, 0, Some(st))],
+    );
+    assert_eq!(reconciled(&out), (0, 1, 1, 0));
+    assert_eq!(h.host(mac(1)), Some((B.into(), 0, LvapState::Active)));
+    // What the placement made at A goes; B's copy is left alone.
+    let sent = sends(&out);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(
+        matches!(&sent[0], (s, ControllerMsg::RemoveLvap { bssid, .. }) if *s == a && *bssid == lvap.bssid),
+        "{sent:#?}"
+    );
+    // A's late answer to the abandoned AddLvap changes nothing.
+    h.at(ms(70));
+    let out = h.done(a, add_id);
+    assert!(sends(&out).is_empty());
+    assert_eq!(h.host(mac(1)), Some((B.into(), 0, LvapState::Active)));
+    assert_eq!(h.c.counters().unknown_results, 0);
+}
