@@ -658,6 +658,18 @@ impl AgentCore {
         self.evaluate(radio, sta, Statistic::RxBytes, rx, now, out);
         self.evaluate(radio, sta, Statistic::TxBytes, tx, now, out);
         self.evaluate(radio, sta, Statistic::InactiveMs, inactive, now, out);
+        // The serving radio's measure of an associated client (its data
+        // frames), not only the management frames the monitor hears.
+        if let Some(signal) = info.signal_dbm {
+            self.evaluate(
+                radio,
+                sta,
+                Statistic::SignalDbm,
+                f64::from(signal),
+                now,
+                out,
+            );
+        }
     }
 
     fn frame(

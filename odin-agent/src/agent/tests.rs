@@ -1078,3 +1078,60 @@ fn an_imported_ht_client_ends_its_block_acks_before_the_switch() {
     );
     assert!(!radio_kinds(&out).contains(&"frame"), "no HT, no DELBA");
 }
+
+#[test]
+fn a_signal_subscription_also_watches_the_serving_radios_station_reports() {
+    // An associated client sends data, not management frames: its signal
+    // comes from the kernel's station reports (GET_STATION).
+    let mut core = core(8);
+    up(&mut core);
+    let subscription = Subscription {
+        id: 7,
+        client: None,
+        statistic: Statistic::SignalDbm,
+        relation: Relation::Below,
+        threshold: -70.0,
+        hysteresis: 0.0,
+        min_interval_ms: 0,
+    };
+    step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::Subscribe {
+            id: 1,
+            subscription,
+        }),
+        ms(0),
+    );
+    let report = |signal: i8| {
+        AgentInput::Radio(
+            0,
+            RadioEvent::StationInfo {
+                bssid: BSSID,
+                sta: CLIENT,
+                info: StationInfo {
+                    inactive: Duration::from_millis(20),
+                    signal_dbm: Some(signal),
+                    rx_bytes: 1000,
+                    tx_bytes: 2000,
+                },
+            },
+        )
+    };
+    let matched = |out: &[AgentOutput]| {
+        out.iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    AgentOutput::Controller(AgentMsg::Matched {
+                        subscription: 7,
+                        client: CLIENT,
+                        radio: 0,
+                        ..
+                    })
+                )
+            })
+            .count()
+    };
+    assert_eq!(matched(&step(&mut core, report(-60), ms(100))), 0);
+    assert_eq!(matched(&step(&mut core, report(-75), ms(1100))), 1);
+}
