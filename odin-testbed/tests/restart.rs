@@ -27,11 +27,39 @@ async fn bssids(bed: &Testbed) -> BTreeMap<MacAddr, MacAddr> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_on_the_same_store_keeps_every_client_and_its_history() {
+async fn a_restart_on_the_same_sqlite_store_keeps_every_client_and_its_history() {
     let dir = std::env::temp_dir().join(format!("odin-restart-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("controller.db").display());
+    restart_on(format!("sqlite://{}", dir.join("controller.db").display())).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The same on PostgreSQL (`ODIN_TEST_POSTGRES_URL`, which the test
+/// command sets), in a schema of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_the_same_postgres_store_keeps_every_client_and_its_history() {
+    let Ok(base) = std::env::var("ODIN_TEST_POSTGRES_URL") else {
+        println!("SKIPPED: ODIN_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)");
+        return;
+    };
+    let schema = format!("odin_testbed_restart_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    restart_on(format!("{base}{sep}options[search_path]={schema}")).await;
+    sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
+
+async fn restart_on(url: String) {
     let mut config = TestbedConfig::line(3, 6);
     config.database = Some(url.clone());
     let mut bed = Testbed::start(config).await.unwrap();
@@ -152,5 +180,4 @@ async fn a_restart_on_the_same_store_keeps_every_client_and_its_history() {
     let mut expected = before.clone();
     expected.insert(moved, back);
     assert_eq!(lvaps, expected, "the store has where every LVAP is");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
