@@ -163,12 +163,14 @@ struct Heard {
     tx_bytes: u64,
 }
 
-/// One subscription and, per client, whether it is armed and when it last
-/// fired.
+/// One subscription and, per client and radio, whether it is armed and
+/// when it last fired (per radio: a client heard by two radios on either
+/// side of the threshold would otherwise re-arm and match at every other
+/// frame).
 #[derive(Debug, Clone)]
 struct SubState {
     sub: Subscription,
-    clients: HashMap<MacAddr, (bool, Option<Instant>)>,
+    clients: HashMap<(MacAddr, RadioIndex), (bool, Option<Instant>)>,
 }
 
 /// The agent's core.
@@ -539,6 +541,19 @@ impl AgentCore {
                     out,
                 );
             }
+            RadioEvent::Heard { sta, signal_dbm } => {
+                let heard = self.heard.entry((sta, radio)).or_default();
+                heard.last_seen = now;
+                heard.signal_dbm = Some(signal_dbm);
+                self.evaluate(
+                    radio,
+                    sta,
+                    Statistic::SignalDbm,
+                    f64::from(signal_dbm),
+                    now,
+                    out,
+                );
+            }
             RadioEvent::UnexpectedData { bssid, sta } => {
                 if self.lvaps.get(&bssid).is_some_and(|h| h.spec.client == sta) {
                     self.drive(bssid, lvap::Input::UnexpectedData, now, out);
@@ -777,7 +792,7 @@ impl AgentCore {
             if sub.statistic != statistic || sub.client.is_some_and(|c| c != client) {
                 continue;
             }
-            let (armed, last) = state.clients.entry(client).or_insert((true, None));
+            let (armed, last) = state.clients.entry((client, radio)).or_insert((true, None));
             let (crossed, rearmed) = match sub.relation {
                 Relation::Below => (
                     value < sub.threshold,

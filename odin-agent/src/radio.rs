@@ -340,6 +340,11 @@ pub fn freq_to_channel(freq: u32) -> Option<u8> {
     }
 }
 
+/// How often a radio reports a station's signal ([`RadioEvent::Heard`])
+/// at most: ten times a second follows a walking client closely, and
+/// costs a busy channel's worth of stations a few hundred events a second.
+pub const HEARD_INTERVAL: Duration = Duration::from_millis(100);
+
 /// What a radio reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RadioEvent {
@@ -371,6 +376,15 @@ pub enum RadioEvent {
         sta: MacAddr,
         /// What the kernel knows.
         info: StationInfo,
+    },
+    /// A data frame a station sent (to any AP) was received at this
+    /// signal: what the radio measures of clients it may not serve.
+    /// Reported at most once per [`HEARD_INTERVAL`] per station.
+    Heard {
+        /// The station.
+        sta: MacAddr,
+        /// The signal, dBm.
+        signal_dbm: i8,
     },
     /// Data from a station the interface does not have associated.
     UnexpectedData {

@@ -1134,4 +1134,17 @@ fn a_signal_subscription_also_watches_the_serving_radios_station_reports() {
     };
     assert_eq!(matched(&step(&mut core, report(-60), ms(100))), 0);
     assert_eq!(matched(&step(&mut core, report(-75), ms(1100))), 1);
+    // And what the radio hears of its data frames (RadioEvent::Heard,
+    // the monitor's samples): back above, then below again.
+    let heard = |signal_dbm: i8| {
+        AgentInput::Radio(
+            0,
+            RadioEvent::Heard {
+                sta: CLIENT,
+                signal_dbm,
+            },
+        )
+    };
+    assert_eq!(matched(&step(&mut core, heard(-65), ms(1200))), 0);
+    assert_eq!(matched(&step(&mut core, heard(-80), ms(1300))), 1);
 }

@@ -306,6 +306,7 @@ mod probe {
                         RadioEvent::UnexpectedData { .. } => {
                             lvap.handle(Input::UnexpectedData, now(), &mut actions);
                         }
+                        RadioEvent::Heard { .. } => {}
                         RadioEvent::CommandFailed { command, error } => {
                             warn!(%command, %error, "radio command failed");
                         }

@@ -33,8 +33,18 @@
 //! (by the monitor when the radio has no LVAP, else by whichever socket
 //! delivers it first), and a client's frames to its own LVAP are reported
 //! once, with that LVAP's BSSID, by the interface's socket.
+//!
+//! # Stations' signals
+//!
+//! Data frames are not reported, but the signal they were heard at is: a
+//! data frame a station sends to an AP (To DS set, From DS clear; ours or
+//! another's) gives `RadioEvent::Heard` with its transmitter and signal,
+//! at most once per `HEARD_INTERVAL` per station ([`SignalSampler`], in
+//! the capture thread). That is how an agent measures clients it does not
+//! serve (the raw material of mobility decisions) and its own clients
+//! between the kernel's station reports.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -61,24 +71,112 @@ pub struct Captured {
     pub signal_dbm: Option<i8>,
 }
 
-/// One packet of a monitor interface (radiotap + 802.11) as a management
-/// frame; `None` for anything else (malformed radiotap, bad FCS, control or
-/// data frames, frames shorter than a management header).
-pub fn decode_capture(packet: &[u8]) -> Option<Captured> {
+/// What the capture thread passes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Monitored {
+    /// A management frame.
+    Frame(Captured),
+    /// A station's data frame was heard at this signal (sampled: see
+    /// [`SignalSampler`]).
+    Signal {
+        /// The station (the transmitter).
+        sta: MacAddr,
+        /// The signal, dBm.
+        signal_dbm: i8,
+    },
+}
+
+/// One packet of a monitor interface (radiotap + 802.11), decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// A management frame.
+    Mgmt(Captured),
+    /// A data frame a station sent to an AP (To DS set, From DS clear),
+    /// with a signal: its transmitter.
+    StationData {
+        /// The transmitter (addr2).
+        sta: MacAddr,
+        /// The signal, dBm.
+        signal_dbm: i8,
+    },
+}
+
+/// One packet of a monitor interface; `None` for anything else than a
+/// management frame or a station's data frame with a signal (malformed
+/// radiotap, bad FCS, control frames, frames shorter than their header).
+pub fn decode(packet: &[u8]) -> Option<Decoded> {
     let view = Radiotap::new_checked(packet).ok()?;
     let repr = RadiotapRepr::parse(&view).ok()?;
     if repr.flags.is_some_and(|f| f.contains(Flags::BAD_FCS)) {
         return None;
     }
     let frame = repr.strip_fcs(view.payload()).ok()?;
-    // Management (type 0) with the three addresses.
-    if frame.len() < 24 || frame[0] & 0x0c != 0 {
+    if frame.len() < 24 {
         return None;
     }
-    Some(Captured {
-        frame: frame.to_vec(),
-        signal_dbm: repr.antenna_signal,
-    })
+    match (frame[0] & 0x0c, frame[1] & 0x03) {
+        // Management (type 0) with the three addresses.
+        (0x00, _) => Some(Decoded::Mgmt(Captured {
+            frame: frame.to_vec(),
+            signal_dbm: repr.antenna_signal,
+        })),
+        // Data (type 2), To DS only: a station talking to its AP.
+        (0x08, 0x01) => Some(Decoded::StationData {
+            sta: MacAddr::from_bytes(&frame[10..16])?,
+            signal_dbm: repr.antenna_signal?,
+        }),
+        _ => None,
+    }
+}
+
+/// One packet of a monitor interface as a management frame; `None` for
+/// anything else.
+pub fn decode_capture(packet: &[u8]) -> Option<Captured> {
+    match decode(packet)? {
+        Decoded::Mgmt(captured) => Some(captured),
+        Decoded::StationData { .. } => None,
+    }
+}
+
+/// Which stations' data signals to pass on: each station at most once per
+/// [`crate::radio::HEARD_INTERVAL`]. Remembers at most [`Self::CAPACITY`]
+/// stations (a busy channel's neighbours included); past that, it forgets
+/// the ones not heard within the interval.
+#[derive(Debug)]
+pub struct SignalSampler {
+    last: HashMap<MacAddr, std::time::Instant>,
+    interval: Duration,
+}
+
+impl SignalSampler {
+    /// Stations remembered at most.
+    pub const CAPACITY: usize = 4096;
+
+    /// A sampler passing each station at most once per `interval`.
+    pub fn new(interval: Duration) -> SignalSampler {
+        SignalSampler {
+            last: HashMap::new(),
+            interval,
+        }
+    }
+
+    /// Whether a frame of `sta` heard at `now` is passed on.
+    pub fn sample(&mut self, sta: MacAddr, now: std::time::Instant) -> bool {
+        if let Some(last) = self.last.get(&sta) {
+            if now.saturating_duration_since(*last) < self.interval {
+                return false;
+            }
+        } else if self.last.len() >= Self::CAPACITY {
+            let interval = self.interval;
+            self.last
+                .retain(|_, t| now.saturating_duration_since(*t) < interval);
+            if self.last.len() >= Self::CAPACITY {
+                return false;
+            }
+        }
+        self.last.insert(sta, now);
+        true
+    }
 }
 
 /// Whether the driver reports a management frame the monitor captured,
@@ -186,7 +284,7 @@ pub fn send_ethernet(name: &str, ifindex: u32, frame: &[u8]) -> Result<(), NlErr
 pub fn start_capture(
     name: &str,
     ifindex: u32,
-    out: mpsc::UnboundedSender<Captured>,
+    out: mpsc::UnboundedSender<Monitored>,
     responder: SharedResponder,
 ) -> Result<Capture, NlError> {
     let iface = packet_interface(name, ifindex);
@@ -212,10 +310,18 @@ pub fn start_capture(
             let mut errors = 0u64;
             let header = injection_header();
             let mut packet_buf = header.clone();
+            let mut sampler = SignalSampler::new(crate::radio::HEARD_INTERVAL);
             while !stopped.load(Ordering::Relaxed) && !out.is_closed() {
                 match rx.next() {
-                    Ok(packet) => {
-                        if let Some(captured) = decode_capture(packet) {
+                    Ok(packet) => match decode(packet) {
+                        Some(Decoded::StationData { sta, signal_dbm })
+                            if sampler.sample(sta, std::time::Instant::now()) =>
+                        {
+                            if out.send(Monitored::Signal { sta, signal_dbm }).is_err() {
+                                break;
+                            }
+                        }
+                        Some(Decoded::Mgmt(captured)) => {
                             if let Some(answer) = Responder::answer(&responder, &captured.frame) {
                                 packet_buf.truncate(header.len());
                                 packet_buf.extend_from_slice(&answer);
@@ -225,11 +331,12 @@ pub fn start_capture(
                                     None => warn!(ifname = %ifname, "early probe response not injected: no room"),
                                 }
                             }
-                            if out.send(captured).is_err() {
+                            if out.send(Monitored::Frame(captured)).is_err() {
                                 break;
                             }
                         }
-                    }
+                        Some(Decoded::StationData { .. }) | None => {}
+                    },
                     Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
                     // The interface goes away when the radio closes.
                     Err(_) if stopped.load(Ordering::Relaxed) => break,
@@ -325,5 +432,70 @@ mod tests {
         // The same with a bad FCS flag is dropped.
         packet[8] = 0x10 | 0x40;
         assert_eq!(decode_capture(&packet), None);
+    }
+
+    /// A radiotap header with the FCS flag and a signal, then `frame` and
+    /// an FCS.
+    fn captured_packet(frame: &[u8], signal: i8) -> Vec<u8> {
+        let mut packet = vec![0, 0, 10, 0, 0x22, 0, 0, 0, 0x10, signal as u8];
+        packet.extend_from_slice(frame);
+        packet.extend_from_slice(&[1, 2, 3, 4]);
+        packet
+    }
+
+    #[test]
+    fn a_stations_data_frame_gives_its_signal_and_an_aps_does_not() {
+        // Data, To DS: station to AP (a QoS null counts as well).
+        let mut to_ap = mgmt(0x08, LVAP, STA, LVAP);
+        to_ap[1] = 0x01;
+        assert_eq!(
+            decode(&captured_packet(&to_ap, -61)),
+            Some(Decoded::StationData {
+                sta: MacAddr(STA),
+                signal_dbm: -61
+            })
+        );
+        to_ap[0] = 0xc8;
+        assert!(matches!(
+            decode(&captured_packet(&to_ap, -61)),
+            Some(Decoded::StationData { .. })
+        ));
+        // From DS (what an AP sends), a WDS frame, no signal: nothing.
+        let mut from_ap = mgmt(0x08, STA, LVAP, LVAP);
+        from_ap[1] = 0x02;
+        assert_eq!(decode(&captured_packet(&from_ap, -61)), None);
+        let mut wds = to_ap.clone();
+        wds[1] = 0x03;
+        assert_eq!(decode(&captured_packet(&wds, -61)), None);
+        let mut no_signal = vec![0, 0, 9, 0, 0x02, 0, 0, 0, 0x10];
+        no_signal.extend_from_slice(&to_ap);
+        no_signal.extend_from_slice(&[1, 2, 3, 4]);
+        assert_eq!(decode(&no_signal), None);
+        assert_eq!(decode_capture(&captured_packet(&to_ap, -61)), None);
+    }
+
+    #[test]
+    fn the_sampler_passes_each_station_once_per_interval_and_stays_bounded() {
+        let t0 = std::time::Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut sampler = SignalSampler::new(Duration::from_millis(100));
+        let a = MacAddr(STA);
+        let b = MacAddr([0x02, 0, 0, 0, 0x03, 0]);
+        assert!(sampler.sample(a, ms(0)));
+        assert!(!sampler.sample(a, ms(50)));
+        assert!(sampler.sample(b, ms(50)));
+        assert!(!sampler.sample(a, ms(99)));
+        assert!(sampler.sample(a, ms(100)));
+        // Full: stations not heard within the interval are forgotten to
+        // make room; while all are recent, a new one waits.
+        let mut full = SignalSampler::new(Duration::from_millis(100));
+        for i in 0..SignalSampler::CAPACITY {
+            let mac = MacAddr([0x02, 0, 0, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+            assert!(full.sample(mac, ms(0)));
+        }
+        let newcomer = MacAddr([0x02, 0xff, 0, 0, 0, 0]);
+        assert!(!full.sample(newcomer, ms(10)));
+        assert!(full.sample(newcomer, ms(200)));
+        assert_eq!(full.last.len(), 1);
     }
 }

@@ -32,7 +32,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, trace, warn};
 
 use super::consts::*;
-use super::monitor::{self, Capture, Captured, Responder, SharedResponder};
+use super::monitor::{self, Capture, Captured, Monitored, Responder, SharedResponder};
 use super::msg::{hex, messages, Attrs, NlError, NlMsg, Transaction};
 use super::request::{self, channel_to_freq, freq_to_channel, AP_FRAME_TYPES};
 use super::survey::{mark_in_use, parse_survey_dump};
@@ -493,7 +493,10 @@ impl Driver {
                 },
                 Some(rx) = frames.recv() => self.received(rx),
                 c = next_captured(&mut captured) => match c {
-                    Some(c) => self.captured(c),
+                    Some(Monitored::Frame(c)) => self.captured(c),
+                    Some(Monitored::Signal { sta, signal_dbm }) => {
+                        self.emit(RadioEvent::Heard { sta, signal_dbm });
+                    }
                     None => {
                         warn!("monitor capture ended");
                         captured = None;
@@ -532,7 +535,7 @@ impl Driver {
     async fn open_monitor(
         &mut self,
         name: &str,
-    ) -> Result<mpsc::UnboundedReceiver<Captured>, NlError> {
+    ) -> Result<mpsc::UnboundedReceiver<Monitored>, NlError> {
         if name.len() > 15 {
             return Err(NlError::local(
                 "NEW_INTERFACE (monitor)",
@@ -569,7 +572,7 @@ impl Driver {
         &mut self,
         name: &str,
         ifindex: u32,
-    ) -> Result<mpsc::UnboundedReceiver<Captured>, NlError> {
+    ) -> Result<mpsc::UnboundedReceiver<Monitored>, NlError> {
         self.route
             .request(&request::link_set_up(ifindex, true), false)
             .await?;
@@ -1280,8 +1283,8 @@ fn is_group(frame: &[u8]) -> bool {
 
 /// The next frame of the monitor's capture; pending forever without one.
 async fn next_captured(
-    captured: &mut Option<mpsc::UnboundedReceiver<Captured>>,
-) -> Option<Captured> {
+    captured: &mut Option<mpsc::UnboundedReceiver<Monitored>>,
+) -> Option<Monitored> {
     match captured {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

@@ -190,6 +190,7 @@ impl LvapHost {
                     self.input(bssid, input, now);
                 }
             }
+            RadioEvent::Heard { .. } => {}
             RadioEvent::UnexpectedData { bssid, sta } => {
                 if self
                     .lvaps

@@ -19,7 +19,9 @@ use super::client::{
 use super::propagation::{Grid, LossModel, PathLoss, Position, SimRng};
 use super::radio::SimRadio;
 use crate::lvap::{BeaconTemplate, EarlyAnswers};
-use crate::radio::{channel_to_freq, RadioCmd, RadioEvent, StationInfo, SurveyEntry};
+use crate::radio::{
+    channel_to_freq, RadioCmd, RadioEvent, StationInfo, SurveyEntry, HEARD_INTERVAL,
+};
 use crate::time::Instant;
 
 /// How the medium behaves.
@@ -341,6 +343,9 @@ pub(crate) struct World {
     seq: u64,
     generation: u64,
     traffic: HashMap<MacAddr, ClientTraffic>,
+    /// When each radio last reported each station's signal
+    /// ([`RadioEvent::Heard`]).
+    heard_reports: HashMap<(u32, MacAddr), Instant>,
     /// (radio, BSSID) of every interface holding the station authorized.
     serving: HashMap<MacAddr, BTreeSet<(u32, MacAddr)>>,
     stats: MediumStats,
@@ -375,6 +380,7 @@ impl World {
             seq: 0,
             generation: 0,
             traffic: HashMap::new(),
+            heard_reports: HashMap::new(),
             serving: HashMap::new(),
             stats: MediumStats::default(),
             executing: None,
@@ -667,10 +673,25 @@ impl World {
         signal: f64,
         now: Instant,
     ) -> bool {
+        let signal_dbm = signal.round().clamp(-128.0, 127.0) as i8;
+        // What a radio measures of every station's data, as the monitor
+        // of a real one does, at most once per HEARD_INTERVAL.
+        if fc.frame_type() == FrameType::Data && self.radios.get(radio as usize).is_some() {
+            let last = self.heard_reports.get(&(radio, sa));
+            if last.is_none_or(|t| now.saturating_since(*t) >= HEARD_INTERVAL) {
+                self.heard_reports.insert((radio, sa), now);
+                self.send_event(
+                    radio,
+                    RadioEvent::Heard {
+                        sta: sa,
+                        signal_dbm,
+                    },
+                );
+            }
+        }
         let Some(r) = self.radios.get_mut(radio as usize) else {
             return false;
         };
-        let signal_dbm = signal.round().clamp(-128.0, 127.0) as i8;
         let len = frame.len() as u64;
         let heard = |sta: &mut SimStation| {
             sta.last_rx = now;
