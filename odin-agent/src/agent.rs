@@ -374,6 +374,12 @@ impl AgentCore {
             let forget = self.config.forget_after;
             self.heard
                 .retain(|_, h| now.saturating_since(h.last_seen) < forget);
+            // A forgotten client's subscription states go with it (it
+            // matches afresh if it comes back).
+            let heard = &self.heard;
+            for state in self.subscriptions.values_mut() {
+                state.clients.retain(|key, _| heard.contains_key(key));
+            }
             let msg = self.stats(now);
             out.push(AgentOutput::Controller(msg));
             for radio in &self.radios {

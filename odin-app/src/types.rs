@@ -201,7 +201,7 @@ pub struct Filter {
     /// A match re-arms only once the value has gone back past the
     /// threshold by this much.
     pub hysteresis: f64,
-    /// At most one match per client and agent per this long.
+    /// At most one match per client and radio per this long.
     pub min_interval: Duration,
 }
 

@@ -228,7 +228,8 @@ pub struct Subscription {
     /// A match re-arms only after the value has gone back past the
     /// threshold by this much.
     pub hysteresis: f64,
-    /// At most one event per client per this many milliseconds.
+    /// At most one event per client and radio per this many milliseconds
+    /// (hysteresis and interval are kept per client and radio).
     pub min_interval_ms: u64,
 }
 

@@ -373,50 +373,39 @@ impl Controller {
                 radio: status.lvap.radio,
             };
             let station = status.station.filter(|s| s.sta == client);
-            match self.reconcile_one(client, bssid, &at, station) {
+            let verdict = self.reconcile_one(client, bssid, &at, station);
+            match verdict.clone() {
                 Verdict::Kept => {
                     kept += 1;
                     reported.push(client);
                 }
-                Verdict::Adopted => {
+                Verdict::Adopted
+                | Verdict::PlacementAbandoned { .. }
+                | Verdict::TakenOver { .. } => {
                     adopted += 1;
                     reported.push(client);
-                    self.authorize_if_stranded(name, client, bssid, now);
-                    out.push(Output::Event(ControllerEvent::LvapAdopted {
-                        client,
-                        bssid,
-                        at: at.clone(),
-                    }));
-                }
-                Verdict::PlacementAbandoned { old } => {
-                    adopted += 1;
-                    removed += 1;
-                    reported.push(client);
-                    tracing::info!(%client, serving = %at, placing_on = %old, "an agent serves the client being placed: its copy wins");
-                    if let Some(request) = self.placements.remove(&client).and_then(|j| j.request())
-                    {
-                        if let Some(p) = self.pending.get_mut(&request) {
-                            p.purpose = Purpose::Abandoned { client };
+                    match verdict {
+                        Verdict::PlacementAbandoned { old } => {
+                            removed += 1;
+                            tracing::info!(%client, serving = %at, placing_on = %old, "an agent serves the client being placed: its copy wins");
+                            let request = self.placements.remove(&client).and_then(|j| j.request());
+                            if let Some(p) = request.and_then(|r| self.pending.get_mut(&r)) {
+                                p.purpose = Purpose::Abandoned { client };
+                            }
+                            self.cleanup_remove(&old.agent, client, bssid, None, now, out);
                         }
+                        Verdict::TakenOver { old } => {
+                            removed += 1;
+                            self.stranded.remove(&client);
+                            self.cleanup_remove(&old.agent, client, bssid, None, now, out);
+                        }
+                        _ => self.authorize_if_stranded(name, client, bssid, now),
                     }
-                    self.cleanup_remove(&old.agent, client, bssid, None, now, out);
                     out.push(Output::Event(ControllerEvent::LvapAdopted {
                         client,
                         bssid,
                         at: at.clone(),
                     }));
-                }
-                Verdict::TakenOver { old } => {
-                    adopted += 1;
-                    removed += 1;
-                    reported.push(client);
-                    out.push(Output::Event(ControllerEvent::LvapAdopted {
-                        client,
-                        bssid,
-                        at: at.clone(),
-                    }));
-                    self.stranded.remove(&client);
-                    self.cleanup_remove(&old.agent, client, bssid, None, now, out);
                 }
                 Verdict::Remove { place_elsewhere } => {
                     removed += 1;
@@ -757,6 +746,7 @@ impl Controller {
 }
 
 /// The fate of a reported LVAP.
+#[derive(Clone)]
 enum Verdict {
     Kept,
     Adopted,

@@ -102,7 +102,8 @@ pub struct SubscriptionSpec {
     pub threshold: f64,
     /// Re-arm margin (finite, not negative).
     pub hysteresis: f64,
-    /// At most one event per client per this many milliseconds.
+    /// At most one event per client and radio per this many milliseconds
+    /// (hysteresis and interval are kept per client and radio).
     pub min_interval_ms: u64,
 }
 
