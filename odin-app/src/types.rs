@@ -182,7 +182,7 @@ pub struct TimerId(pub u64);
 /// use std::time::Duration;
 /// use odin_app::Filter;
 /// // Any client whose signal falls below -70 dBm, re-armed once it is
-/// // back above -67, at most once a second per client and agent.
+/// // back above -67, at most once a second per client and radio.
 /// let weak = Filter::signal_below(-70.0)
 ///     .hysteresis(3.0)
 ///     .min_interval(Duration::from_secs(1));

@@ -17,7 +17,7 @@
 //! | `hysteresis_db` | 3 | the agent reports again only once the signal was back above threshold + this |
 //! | `margin_db` | 6 | the new access point must hear the client at least this much better |
 //! | `max_age_ms` | 3000 | signal reports older than this do not count |
-//! | `min_interval_ms` | 1000 | at most one report per client and agent per this long |
+//! | `min_interval_ms` | 1000 | at most one report per client and radio per this long |
 
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ pub struct Config {
     pub margin_db: i16,
     /// How old a signal report may be to count (ms).
     pub max_age_ms: u64,
-    /// At most one report per client and agent per this long (ms).
+    /// At most one report per client and radio per this long (ms).
     pub min_interval_ms: u64,
 }
 
