@@ -424,7 +424,10 @@ async fn run(args: Args) -> Result<(), String> {
     }
     info!(listen = %handle.local_addr(), ssid = %args.ssid, "odin-controller running");
     if let Some((api_listener, tokens)) = api {
-        let router = rest::router_with_store(handle.clone(), tokens, storage);
+        let store = storage
+            .zip(recorder.clone())
+            .map(|(storage, recorder)| rest::ApiStore { storage, recorder });
+        let router = rest::router_with_store(handle.clone(), tokens, store);
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {
             if let Err(e) = rest::serve(api_listener, router, api_shutdown).await {

@@ -326,6 +326,13 @@ fn apps_come_from_the_configuration_file_and_runtime_changes_survive_a_sigkill()
         assert!(start.elapsed() < Duration::from_secs(10), "{events}");
         std::thread::sleep(Duration::from_millis(20));
     }
+    let (status, body) = get(port, "/api/v1/store", Some(&token)).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let store: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(store["backend"], "sqlite");
+    assert!(store["written"].as_u64().unwrap() >= 2, "{body}");
+    assert_eq!(store["failed_attempts"], 0);
+    assert_eq!(store["overflowed"], 0);
     daemon.0.kill().unwrap();
     daemon.0.wait().unwrap();
 

@@ -171,6 +171,33 @@
 //!      -d '{"channel": 11}' http://127.0.0.1:8080/api/v1/agents/ap1/radios/0/channel
 //! ```
 
+//!
+//! ## `GET /api/v1/apps`; `POST /api/v1/apps/{name}/enable`, `.../disable`; `PUT /api/v1/apps/{name}/config`
+//!
+//! The apps this controller has (`{"apps": [{"name", "about", "enabled",
+//! "config", "calls", "requests", "errors", "panics", "restarts",
+//! "last_error"}]}`), and their changes: enable takes an optional body
+//! `{"config": {...}}`, config takes the app's configuration as the body.
+//! 200 `{"app_changed": true}`; 404 unknown app; 422 a configuration the
+//! app refuses (with its reason).
+//!
+//! ## `GET /api/v1/events`
+//!
+//! The event history from the store, newest first: query parameters
+//! `client`, `agent`, `kind` (`handoff_completed`, `client_joined`, ...),
+//! `app`, `since` and `until` (Unix microseconds), `limit` (1-1000,
+//! default 100), `before` (an id: the next page). `{"events": [{"id",
+//! "at_unix_us", "kind", "client", "agent", "app", "detail"}],
+//! "next_before": id or null}`; `detail` has the event's text and its
+//! fields (a handoff's step durations, who asked and why). 503 without a
+//! store.
+//!
+//! ## `GET /api/v1/store`
+//!
+//! The store's backend and its writer's counters: `written`, `batches`,
+//! `queued`, `failed_attempts` (retried), `overflowed` (not stored: the
+//! queue was full), `failing`, `last_error`.
+
 pub mod error;
 pub mod tokens;
 pub mod views;
@@ -194,7 +221,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::{Command, CommandError, CommandOk};
 use crate::server::ControllerHandle;
-use crate::store::{EventFilter, Storage};
+use crate::store::{EventFilter, Recorder, Storage};
 
 pub use error::ApiError;
 pub use tokens::{ApiTokens, Verdict};
@@ -216,7 +243,17 @@ const MAX_CAUSE: usize = 256;
 struct AppState {
     handle: ControllerHandle,
     tokens: ApiTokens,
-    store: Option<Arc<dyn Storage>>,
+    store: Option<ApiStore>,
+}
+
+/// The store as the API sees it: the history to read, the recorder's
+/// counters to show.
+#[derive(Debug, Clone)]
+pub struct ApiStore {
+    /// Where the history is read.
+    pub storage: Arc<dyn Storage>,
+    /// The writer, for its counters.
+    pub recorder: Recorder,
 }
 
 /// Who made a request: the name of its token, when it has one.
@@ -239,7 +276,7 @@ pub fn router(handle: ControllerHandle, auth: ApiTokens) -> Router {
 pub fn router_with_store(
     handle: ControllerHandle,
     auth: ApiTokens,
-    store: Option<Arc<dyn Storage>>,
+    store: Option<ApiStore>,
 ) -> Router {
     let state = AppState {
         handle,
@@ -262,6 +299,7 @@ pub fn router_with_store(
         .route("/api/v1/apps/{name}/disable", post(disable_app))
         .route("/api/v1/apps/{name}/config", put(configure_app))
         .route("/api/v1/events", get(list_events))
+        .route("/api/v1/store", get(store_status))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/api/v1/health", get(health))
@@ -604,7 +642,7 @@ async fn list_events(
     let query = query
         .map(|q| q.0)
         .map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let Some(store) = state.store.clone() else {
+    let Some(store) = state.store.as_ref().map(|s| Arc::clone(&s.storage)) else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "this controller keeps no event history (no store)",
@@ -628,6 +666,25 @@ async fn list_events(
         .then(|| events.last().map(|e| e.id))
         .flatten();
     Ok(Json(json!({ "events": events, "next_before": next })))
+}
+
+/// The store's backend and its writer's counters: what was written, what
+/// failed and is being retried, what did not fit in the queue.
+async fn store_status(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let Some(store) = &state.store else {
+        return Ok(Json(json!({ "backend": null })));
+    };
+    let stats = store.recorder.stats();
+    Ok(Json(json!({
+        "backend": store.storage.backend(),
+        "queued": stats.queued,
+        "written": stats.written,
+        "batches": stats.batches,
+        "failed_attempts": stats.failed_attempts,
+        "overflowed": stats.overflowed,
+        "failing": stats.failing,
+        "last_error": stats.last_error,
+    })))
 }
 
 /// Runs a command and waits for its result; 503 if the controller stops
