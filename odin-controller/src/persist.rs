@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::core::{Controller, ControllerEvent, StepDurations};
+use crate::core::{Controller, ControllerEvent};
 use crate::store::{EventRecord, Recorder, Snapshot, StoreOp};
 
 /// Turns events into store writes.
@@ -53,77 +53,6 @@ fn kept_in_history(event: &ControllerEvent) -> bool {
             | ControllerEvent::SubscriptionMatched { .. }
             | ControllerEvent::CommandResult { .. }
     )
-}
-
-fn durations(d: &StepDurations) -> Value {
-    json!({
-        "export": d.export_us,
-        "add": d.add_us,
-        "remove": d.remove_us,
-        "authorize": d.authorize_us,
-        "switch_lead": d.switch_lead_us,
-        "total": d.total_us,
-    })
-}
-
-/// The fields of an event worth keeping beyond its kind, client, agent and
-/// app, and its line of text.
-fn detail(event: &ControllerEvent) -> Value {
-    let mut detail = match event {
-        ControllerEvent::HandoffStarted {
-            handoff,
-            from,
-            to,
-            cause,
-            by,
-            ..
-        } => json!({
-            "handoff": handoff.0, "from": from.to_string(), "to": to.to_string(),
-            "cause": cause, "by": by.to_string(),
-        }),
-        ControllerEvent::HandoffCompleted {
-            handoff,
-            from,
-            to,
-            durations: d,
-            cause,
-            by,
-            ..
-        } => json!({
-            "handoff": handoff.0, "from": from.to_string(), "to": to.to_string(),
-            "cause": cause, "by": by.to_string(), "durations_us": durations(d),
-        }),
-        ControllerEvent::HandoffFailed {
-            handoff,
-            step,
-            reason,
-            rollback,
-            by,
-            ..
-        } => json!({
-            "handoff": handoff.0, "step": step.to_string(), "reason": reason,
-            "rollback": format!("{rollback:?}"), "by": by.to_string(),
-        }),
-        ControllerEvent::LvapPlaced { bssid, at, .. }
-        | ControllerEvent::LvapAdopted { bssid, at, .. } => {
-            json!({ "bssid": bssid.to_string(), "at": at.to_string() })
-        }
-        ControllerEvent::LvapRemoved { bssid, at, by, .. } => {
-            json!({ "bssid": bssid.to_string(), "at": at.to_string(), "by": by.to_string() })
-        }
-        ControllerEvent::ChannelChanged { at, channel, by } => {
-            json!({ "at": at.to_string(), "channel": channel, "by": by.to_string() })
-        }
-        ControllerEvent::AppChanged {
-            enabled, config, ..
-        } => json!({ "enabled": enabled, "config": config }),
-        ControllerEvent::AppFailed { error, outcome, .. } => {
-            json!({ "error": error, "outcome": format!("{outcome:?}").to_lowercase() })
-        }
-        _ => json!({}),
-    };
-    detail["text"] = Value::String(event.to_string());
-    detail
 }
 
 impl Projector {
@@ -254,7 +183,7 @@ impl Projector {
                 client: event.client(),
                 agent: event.agent().map(str::to_string),
                 app: event.app().map(str::to_string),
-                detail: detail(event),
+                detail: event.detail(),
             }));
         }
         for op in ops {

@@ -1170,3 +1170,107 @@ async fn channel_changes_and_every_way_they_fail() {
     let r = get(&net, "/api/v1/agents/ap1").await;
     assert_eq!(r.body["radios"][0]["channel"], 6);
 }
+
+/// Opens the event stream; returns the connection after the response
+/// head (checked: 200, `text/event-stream`).
+async fn open_stream(net: &Net, query: &str, token: &str) -> Result<TcpStream, String> {
+    let mut stream = TcpStream::connect(net.api).await.unwrap();
+    let request = format!(
+        "GET /api/v1/stream{query} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut byte))
+            .await
+            .expect("a response head")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(head);
+    }
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/event-stream"),
+        "{head}"
+    );
+    Ok(stream)
+}
+
+/// Reads the stream until `count` events (`event:` and `data:` pairs)
+/// came; returns (kind, data).
+async fn read_events(stream: &mut TcpStream, count: usize) -> Vec<(String, Value)> {
+    let mut text = String::new();
+    let mut events = Vec::new();
+    while events.len() < count {
+        let mut buf = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("events within 10 s")
+            .unwrap();
+        assert!(n > 0, "the stream ended");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        events = text
+            .lines()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter_map(|w| {
+                let kind = w[0].strip_prefix("event: ")?;
+                let data = w[1].strip_prefix("data: ")?;
+                Some((kind.to_owned(), serde_json::from_str(data).ok()?))
+            })
+            .collect();
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_event_stream_carries_events_live_filtered_by_kind_and_client() {
+    let net = start().await;
+    let refused = open_stream(&net, "", "wrong").await.unwrap_err();
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let refused = open_stream(&net, "?client=nonsense", TOKEN)
+        .await
+        .unwrap_err();
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    let mut all = open_stream(&net, "", TOKEN).await.unwrap();
+    let mut handoffs = open_stream(
+        &net,
+        "?kind=handoff_started,handoff_completed&client=02:00:00:00:01:00",
+        TOKEN,
+    )
+    .await
+    .unwrap();
+    let (ap1, ap2) = two_agents(&net, Script::default()).await;
+    let first = read_events(&mut all, 1).await;
+    assert_eq!(first[0].0, "agent_up");
+    assert_eq!(first[0].1["kind"], "agent_up");
+    assert_eq!(first[0].1["agent"], "ap1");
+    assert!(first[0].1["detail"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent ap1 up"));
+    let r = post(
+        &net,
+        "/api/v1/clients/02:00:00:00:01:00/handoff",
+        json!({"agent": "ap2", "cause": "stream test"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let moves = read_events(&mut handoffs, 2).await;
+    let kinds: Vec<&str> = moves.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["handoff_started", "handoff_completed"]);
+    let done = &moves[1].1;
+    assert_eq!(done["client"], "02:00:00:00:01:00");
+    assert_eq!(done["agent"], "ap2");
+    assert_eq!(done["detail"]["cause"], "stream test");
+    assert_eq!(done["detail"]["by"], "api");
+    assert!(done["detail"]["durations_us"]["total"].is_u64());
+    drop((ap1, ap2));
+}

@@ -5,7 +5,9 @@ use std::fmt;
 
 use odin_proto::MacAddr;
 
-use super::api::ControllerEvent;
+use serde_json::{json, Value};
+
+use super::api::{ControllerEvent, StepDurations};
 
 impl fmt::Display for ControllerEvent {
     /// One line for a person.
@@ -156,6 +158,78 @@ impl fmt::Display for ControllerEvent {
 }
 
 impl ControllerEvent {
+    /// The fields of an event worth keeping beyond its kind, client, agent
+    /// and app, and its line of text (`"text"`).
+    pub fn detail(&self) -> Value {
+        let mut detail = match self {
+            ControllerEvent::HandoffStarted {
+                handoff,
+                from,
+                to,
+                cause,
+                by,
+                ..
+            } => json!({
+                "handoff": handoff.0, "from": from.to_string(), "to": to.to_string(),
+                "cause": cause, "by": by.to_string(),
+            }),
+            ControllerEvent::HandoffCompleted {
+                handoff,
+                from,
+                to,
+                durations: d,
+                cause,
+                by,
+                ..
+            } => json!({
+                "handoff": handoff.0, "from": from.to_string(), "to": to.to_string(),
+                "cause": cause, "by": by.to_string(), "durations_us": durations(d),
+            }),
+            ControllerEvent::HandoffFailed {
+                handoff,
+                step,
+                reason,
+                rollback,
+                by,
+                ..
+            } => json!({
+                "handoff": handoff.0, "step": step.to_string(), "reason": reason,
+                "rollback": format!("{rollback:?}"), "by": by.to_string(),
+            }),
+            ControllerEvent::LvapPlaced { bssid, at, .. }
+            | ControllerEvent::LvapAdopted { bssid, at, .. } => {
+                json!({ "bssid": bssid.to_string(), "at": at.to_string() })
+            }
+            ControllerEvent::LvapRemoved { bssid, at, by, .. } => {
+                json!({ "bssid": bssid.to_string(), "at": at.to_string(), "by": by.to_string() })
+            }
+            ControllerEvent::ChannelChanged { at, channel, by } => {
+                json!({ "at": at.to_string(), "channel": channel, "by": by.to_string() })
+            }
+            ControllerEvent::AppChanged {
+                enabled, config, ..
+            } => json!({ "enabled": enabled, "config": config }),
+            ControllerEvent::AppFailed { error, outcome, .. } => {
+                json!({ "error": error, "outcome": format!("{outcome:?}").to_lowercase() })
+            }
+            _ => json!({}),
+        };
+        detail["text"] = Value::String(self.to_string());
+        detail
+    }
+
+    /// The event as JSON: `kind`, `client`, `agent`, `app` and `detail`
+    /// (what the event stream and the history carry).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "kind": self.kind(),
+            "client": self.client().map(|c| c.to_string()),
+            "agent": self.agent(),
+            "app": self.app(),
+            "detail": self.detail(),
+        })
+    }
+
     /// The event's kind, in snake case (the event history's `kind`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -257,4 +331,15 @@ impl ControllerEvent {
             _ => None,
         }
     }
+}
+
+fn durations(d: &StepDurations) -> Value {
+    json!({
+        "export": d.export_us,
+        "add": d.add_us,
+        "remove": d.remove_us,
+        "authorize": d.authorize_us,
+        "switch_lead": d.switch_lead_us,
+        "total": d.total_us,
+    })
 }

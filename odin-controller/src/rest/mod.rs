@@ -192,6 +192,18 @@
 //! fields (a handoff's step durations, who asked and why). 503 without a
 //! store.
 //!
+//! ## `GET /api/v1/stream`
+//!
+//! The controller's events live, as server-sent events
+//! (`text/event-stream`): `event: <kind>` and `data: {"kind", "client",
+//! "agent", "app", "detail"}` per event, the same shape as the history.
+//! `kind=a,b` keeps those kinds, `client=MAC` one client's; `event:
+//! lagged` (`{"missed": n}`) when the reader fell behind.
+//!
+//! ```text
+//! curl -N -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:8080/api/v1/stream?kind=handoff_completed'
+//! ```
+//!
 //! ## `GET /api/v1/store`
 //!
 //! The store's backend and its writer's counters: `written`, `batches`,
@@ -209,6 +221,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
@@ -217,6 +230,7 @@ use odin_proto::MacAddr;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::{Command, CommandError, CommandOk};
@@ -300,6 +314,7 @@ pub fn router_with_store(
         .route("/api/v1/apps/{name}/config", put(configure_app))
         .route("/api/v1/events", get(list_events))
         .route("/api/v1/store", get(store_status))
+        .route("/api/v1/stream", get(stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/api/v1/health", get(health))
@@ -666,6 +681,75 @@ async fn list_events(
         .then(|| events.last().map(|e| e.id))
         .flatten();
     Ok(Json(json!({ "events": events, "next_before": next })))
+}
+
+/// The live stream's query: which kinds, which client.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamQuery {
+    /// Event kinds, comma-separated; every kind when absent.
+    kind: Option<String>,
+    /// One client's events only.
+    client: Option<String>,
+}
+
+/// The controller's events as they happen, as server-sent events: each
+/// is `event: <kind>` and `data: <the event as JSON>`
+/// ([`crate::core::ControllerEvent::to_json`]); a subscriber that fell
+/// behind gets `event: lagged` with `{"missed": n}`; a comment every 15 s
+/// keeps proxies from closing an idle stream.
+async fn stream(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    query: Result<axum::extract::Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Sse<impl futures::Stream<Item = Result<SseEvent, std::convert::Infallible>>>, ApiError>
+{
+    let query = query
+        .map(|q| q.0)
+        .map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let kinds: Option<Vec<String>> = query.kind.map(|k| {
+        k.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    let client = query.client.as_deref().map(parse_mac).transpose()?;
+    tracing::info!(
+        token = caller.name(),
+        ?kinds,
+        ?client,
+        "REST API: event stream opened"
+    );
+    let events = state.handle.events();
+    let stream = futures::stream::unfold(events, move |mut events| {
+        let kinds = kinds.clone();
+        async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => {
+                        let kind = event.kind();
+                        if kinds.as_ref().is_some_and(|k| !k.iter().any(|w| w == kind))
+                            || client.is_some_and(|c| event.client() != Some(c))
+                        {
+                            continue;
+                        }
+                        let sse = SseEvent::default()
+                            .event(kind)
+                            .data(event.to_json().to_string());
+                        return Some((Ok(sse), events));
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        let sse = SseEvent::default()
+                            .event("lagged")
+                            .data(json!({ "missed": missed }).to_string());
+                        return Some((Ok(sse), events));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// The store's backend and its writer's counters: what was written, what
