@@ -1272,5 +1272,53 @@ async fn the_event_stream_carries_events_live_filtered_by_kind_and_client() {
     assert_eq!(done["detail"]["cause"], "stream test");
     assert_eq!(done["detail"]["by"], "api");
     assert!(done["detail"]["durations_us"]["total"].is_u64());
+
+    // The same handoff in the Prometheus metrics (which need the token).
+    let metrics = text_get(&net, "/metrics", "wrong").await;
+    assert!(metrics.starts_with("HTTP/1.1 401"), "{metrics}");
+    // The handoff counter follows the events in a task of its own.
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = text_get(&net, "/metrics", TOKEN).await;
+        if metrics.contains("odin_handoff_duration_seconds_count 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for line in [
+        "odin_agents_up 2",
+        "odin_clients 1",
+        "odin_lvaps{state=\"active\"} 1",
+        "odin_handoffs_total{result=\"completed\",by=\"api\"} 1",
+        "odin_handoff_duration_seconds_count 1",
+        "odin_agent_messages_total{kind=\"hello\"} 2",
+        "odin_protocol_errors_total 0",
+        "# EOF",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no {line:?} in\n{metrics}"
+        );
+    }
     drop((ap1, ap2));
+}
+
+/// A GET whose answer is text: the whole response, head and body.
+async fn text_get(net: &Net, path: &str, token: &str) -> String {
+    let mut stream = TcpStream::connect(net.api).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
+        .await
+        .expect("an answer")
+        .unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    // The body may come chunked: keep the lines that are not chunk sizes.
+    raw.lines()
+        .filter(|l| !l.chars().all(|c| c.is_ascii_hexdigit()) || l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -204,6 +204,17 @@
 //! curl -N -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:8080/api/v1/stream?kind=handoff_completed'
 //! ```
 //!
+//! ## `GET /metrics`
+//!
+//! Prometheus metrics (OpenMetrics text, bearer token as everywhere):
+//! `odin_agents_up`, `odin_agents_known`, `odin_clients`,
+//! `odin_lvaps{state}`, `odin_agent_messages_total{kind}`,
+//! `odin_protocol_errors_total`, `odin_command_timeouts_total`,
+//! `odin_handoffs_total{result,by}`, `odin_handoff_duration_seconds`
+//! (histogram), `odin_app_errors_total{app}`, `odin_app_panics_total{app}`,
+//! `odin_store_written_total`, `odin_store_failed_attempts_total`,
+//! `odin_store_overflowed_total`.
+//!
 //! ## `GET /api/v1/store`
 //!
 //! The store's backend and its writer's counters: `written`, `batches`,
@@ -211,6 +222,7 @@
 //! queue was full), `failing`, `last_error`.
 
 pub mod error;
+pub mod metrics;
 pub mod tokens;
 pub mod views;
 
@@ -238,6 +250,7 @@ use crate::server::ControllerHandle;
 use crate::store::{EventFilter, Recorder, Storage};
 
 pub use error::ApiError;
+pub use metrics::Metrics;
 pub use tokens::{ApiTokens, Verdict};
 
 /// The largest request body taken.
@@ -258,6 +271,7 @@ struct AppState {
     handle: ControllerHandle,
     tokens: ApiTokens,
     store: Option<ApiStore>,
+    metrics: Arc<Metrics>,
 }
 
 /// The store as the API sees it: the history to read, the recorder's
@@ -292,10 +306,13 @@ pub fn router_with_store(
     auth: ApiTokens,
     store: Option<ApiStore>,
 ) -> Router {
+    let metrics = Arc::new(Metrics::new());
+    metrics.follow(handle.events());
     let state = AppState {
         handle,
         tokens: auth,
         store,
+        metrics,
     };
     let protected = Router::new()
         .route("/api/v1/agents", get(list_agents))
@@ -315,6 +332,7 @@ pub fn router_with_store(
         .route("/api/v1/events", get(list_events))
         .route("/api/v1/store", get(store_status))
         .route("/api/v1/stream", get(stream))
+        .route("/metrics", get(prometheus))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/api/v1/health", get(health))
@@ -681,6 +699,20 @@ async fn list_events(
         .then(|| events.last().map(|e| e.id))
         .flatten();
     Ok(Json(json!({ "events": events, "next_before": next })))
+}
+
+/// Prometheus metrics, text exposition format.
+async fn prometheus(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let recorder = state.store.as_ref().map(|s| &s.recorder);
+    let text = state.metrics.scrape(&state.handle, recorder).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }
 
 /// The live stream's query: which kinds, which client.
