@@ -392,6 +392,17 @@ impl Testbed {
         Ok(placements)
     }
 
+    /// [`Testbed::all_served`], each client by the agent `expected` names
+    /// (and no other client); `Err` says how it differs.
+    pub async fn served_as(&self, expected: &BTreeMap<MacAddr, String>) -> Result<(), String> {
+        let now = self.all_served(&[]).await?;
+        if &now == expected {
+            Ok(())
+        } else {
+            Err(format!("{now:?}"))
+        }
+    }
+
     /// The agents the controller has up, by name.
     pub async fn agents_up(&self) -> Vec<String> {
         self.controller

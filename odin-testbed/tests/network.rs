@@ -216,13 +216,7 @@ async fn clients_keep_being_served_while_the_controller_is_away_and_it_relearns_
     eventually(
         Duration::from_secs(20),
         "registry rebuilt from the agents' hellos",
-        || async {
-            match bed.all_served(&[]).await {
-                Ok(now) if now == before => Ok(()),
-                Ok(now) => Err(format!("{now:?}")),
-                Err(e) => Err(e),
-            }
-        },
+        || bed.served_as(&before),
     )
     .await;
     for client in &bed.clients {

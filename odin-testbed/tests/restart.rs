@@ -107,13 +107,7 @@ async fn restart_on(url: String) {
     eventually(
         Duration::from_secs(20),
         "the same agents serve the same clients",
-        || async {
-            match bed.all_served(&[]).await {
-                Ok(now) if now == before => Ok(()),
-                Ok(now) => Err(format!("{now:?}")),
-                Err(e) => Err(e),
-            }
-        },
+        || bed.served_as(&before),
     )
     .await;
     for client in &bed.clients {

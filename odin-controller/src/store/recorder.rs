@@ -100,13 +100,11 @@ struct Shared {
     overflow_log: RateLimit,
 }
 
-impl Recorder {
-    /// Starts the writer task on the current Tokio runtime (panics outside
-    /// one, as `tokio::spawn` does).
-    pub fn spawn(storage: Arc<dyn Storage>, config: RecorderConfig) -> Recorder {
-        let (tx, rx) = mpsc::channel(config.capacity.max(1));
-        let shared = Arc::new(Shared {
-            backend: storage.backend(),
+impl Shared {
+    /// Nothing counted yet, for a writer on `backend`.
+    fn new(backend: &'static str) -> Shared {
+        Shared {
+            backend,
             recorded: AtomicU64::new(0),
             written: AtomicU64::new(0),
             batches: AtomicU64::new(0),
@@ -117,7 +115,16 @@ impl Recorder {
             last_error: Mutex::new(None),
             failure: watch::Sender::new(None),
             overflow_log: RateLimit::new(Duration::from_secs(1)),
-        });
+        }
+    }
+}
+
+impl Recorder {
+    /// Starts the writer task on the current Tokio runtime (panics outside
+    /// one, as `tokio::spawn` does).
+    pub fn spawn(storage: Arc<dyn Storage>, config: RecorderConfig) -> Recorder {
+        let (tx, rx) = mpsc::channel(config.capacity.max(1));
+        let shared = Arc::new(Shared::new(storage.backend()));
         tokio::spawn(write_loop(storage, config, rx, shared.clone()));
         Recorder { tx, shared }
     }
@@ -581,19 +588,7 @@ mod tests {
         drop(rx);
         let recorder = Recorder {
             tx,
-            shared: Arc::new(Shared {
-                backend: "none",
-                recorded: AtomicU64::new(0),
-                written: AtomicU64::new(0),
-                batches: AtomicU64::new(0),
-                failed_attempts: AtomicU64::new(0),
-                overflowed: AtomicU64::new(0),
-                coalesced: AtomicU64::new(0),
-                failing: AtomicBool::new(false),
-                last_error: Mutex::new(None),
-                failure: watch::Sender::new(None),
-                overflow_log: RateLimit::new(Duration::from_secs(1)),
-            }),
+            shared: Arc::new(Shared::new("none")),
         };
         recorder.record(event(1));
         assert_eq!(recorder.stats().overflowed, 1);
