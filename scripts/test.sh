@@ -19,7 +19,7 @@ step "shellcheck (every shell script)"
 if ! command -v shellcheck >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck </dev/null
 fi
-git ls-files '*.sh' .ci/run | xargs shellcheck
+git ls-files '*.sh' .ci/run openwrt/odin-agent/files/odin-agent.init | xargs shellcheck
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -18,11 +18,11 @@
 //! * While the controller is away nothing is queued for it (reconciliation
 //!   at the next hello recovers the state), and the LVAPs keep serving.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use odin_proto::msg::{
-    AgentMsg, ChannelAnnouncement, ClientEvent, ClientStats, ControllerMsg,
+    AgentMsg, ChannelAnnouncement, ClientEvent, ClientStats, ControllerMsg, DropCount,
     LeaveReason as ProtoLeave, LvapSpec, LvapStatus, Outcome, RadioIndex, RadioInfo, RadioStats,
     Relation, RequestId, Statistic, Subscription, PROTOCOL_VERSION,
 };
@@ -57,6 +57,24 @@ pub struct AgentConfig {
     pub forget_after: Duration,
     /// The LVAPs' timers.
     pub timeouts: Timeouts,
+    /// What the configuration allows on each radio, by index; a radio not
+    /// listed has no limits beyond its own.
+    pub radio_limits: HashMap<RadioIndex, RadioLimits>,
+    /// The SSIDs this agent may serve; empty: whichever the controller
+    /// names. A network or an LVAP with another SSID is refused.
+    pub ssids: Vec<Vec<u8>>,
+}
+
+/// What the configuration allows on one radio (see
+/// [`AgentConfig::radio_limits`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RadioLimits {
+    /// At most this many LVAPs, below what the radio could host: `AddLvap`
+    /// beyond it is refused, and the hello reports this maximum.
+    pub max_lvaps: Option<u32>,
+    /// The radio's channel belongs to another program's interface
+    /// (hostapd's): the agent keeps to it and refuses `SetChannel`.
+    pub fixed_channel: bool,
 }
 
 impl AgentConfig {
@@ -70,7 +88,14 @@ impl AgentConfig {
             heard_interval: Duration::from_secs(1),
             forget_after: Duration::from_secs(30),
             timeouts: Timeouts::default(),
+            radio_limits: HashMap::new(),
+            ssids: Vec::new(),
         }
+    }
+
+    /// Whether this agent may serve `ssid`.
+    pub fn serves_ssid(&self, ssid: &[u8]) -> bool {
+        self.ssids.is_empty() || self.ssids.iter().any(|s| s == ssid)
     }
 }
 
@@ -109,6 +134,16 @@ pub struct AgentCounters {
     pub refused_commands: u64,
     /// Radio commands that failed.
     pub radio_failures: u64,
+    /// Frames without a transmitter address (control frames).
+    pub no_source: u64,
+    /// Frames other than management frames handed to the agent.
+    pub not_management: u64,
+    /// Management frames other than probe requests from stations with no
+    /// LVAP here (another network's, or a client whose LVAP moved).
+    pub no_lvap: u64,
+    /// Frames from a client heard on a radio or interface other than its
+    /// LVAP's (its LVAP gets its own copy, or none is meant for it).
+    pub elsewhere: u64,
 }
 
 #[derive(Debug)]
@@ -203,6 +238,8 @@ pub struct AgentCore {
     next_heartbeat: Instant,
     next_stats: Instant,
     counters: AgentCounters,
+    /// Frames dropped by LVAPs since removed, by cause.
+    retired_drops: BTreeMap<&'static str, u64>,
     /// Channel utilisation per radio, from its surveys.
     utilization: survey::Utilization,
 }
@@ -220,8 +257,15 @@ fn leave(reason: LeaveReason) -> ProtoLeave {
 
 impl AgentCore {
     /// An agent with these radios; `bss[i]` is what radio `i`'s LVAPs
-    /// advertise (its SSID is replaced by each LVAP's).
-    pub fn new(config: AgentConfig, radios: Vec<RadioInfo>, bss: Vec<BssConfig>) -> AgentCore {
+    /// advertise (its SSID is replaced by each LVAP's). A radio's
+    /// `max_lvaps` is lowered to its configured limit, if any.
+    pub fn new(config: AgentConfig, mut radios: Vec<RadioInfo>, bss: Vec<BssConfig>) -> AgentCore {
+        for radio in &mut radios {
+            let limit = config.radio_limits.get(&radio.index);
+            if let Some(max) = limit.and_then(|l| l.max_lvaps) {
+                radio.max_lvaps = radio.max_lvaps.min(max);
+            }
+        }
         AgentCore {
             config,
             radios,
@@ -242,6 +286,7 @@ impl AgentCore {
             next_heartbeat: Instant::ZERO,
             next_stats: Instant::ZERO,
             counters: AgentCounters::default(),
+            retired_drops: BTreeMap::new(),
             utilization: survey::Utilization::default(),
         }
     }
@@ -417,7 +462,47 @@ impl AgentCore {
                 utilization: self.utilization.get(r.index),
             })
             .collect();
-        AgentMsg::Stats { clients, radios }
+        AgentMsg::Stats {
+            clients,
+            radios,
+            drops: self.drops(),
+        }
+    }
+
+    /// Frames dropped since the agent started, by cause: the LVAPs' own
+    /// (those still here and those removed, [`lvap::DropReason`]) and the
+    /// agent's (`bad_frame`, `no_source`, `not_management`, `no_lvap`,
+    /// `elsewhere`: see [`AgentCounters`]).
+    pub fn drops(&self) -> Vec<DropCount> {
+        let mut by_cause: BTreeMap<&'static str, u64> = self.retired_drops.clone();
+        for hosted in self
+            .lvaps
+            .values()
+            .chain(self.leaving.values().map(|(h, _)| h))
+        {
+            for (reason, n) in hosted.lvap.counters().drops() {
+                *by_cause.entry(reason.as_str()).or_default() += n;
+            }
+        }
+        let c = &self.counters;
+        for (cause, n) in [
+            ("bad_frame", c.bad_frames),
+            ("no_source", c.no_source),
+            ("not_management", c.not_management),
+            ("no_lvap", c.no_lvap),
+            ("elsewhere", c.elsewhere),
+        ] {
+            if n > 0 {
+                *by_cause.entry(cause).or_default() += n;
+            }
+        }
+        by_cause
+            .into_iter()
+            .map(|(cause, frames)| DropCount {
+                cause: cause.to_string(),
+                frames,
+            })
+            .collect()
     }
 
     /// Feeds an input to one LVAP and carries out its actions.
@@ -706,9 +791,13 @@ impl AgentCore {
             self.counters.bad_frames += 1;
             return;
         };
-        let Some(sa) = view.addr2() else { return };
+        let Some(sa) = view.addr2() else {
+            self.counters.no_source += 1;
+            return;
+        };
         let fc = view.frame_control();
         if fc.frame_type() != FrameType::Management {
+            self.counters.not_management += 1;
             return;
         }
         let heard = self.heard.entry((sa, radio)).or_default();
@@ -728,11 +817,15 @@ impl AgentCore {
                 .is_some_and(|h| h.radio == radio);
             if on_this_radio && bssid.is_none_or(|b| b == lvap_bssid) {
                 self.drive(lvap_bssid, lvap::Input::Frame(frame), now, out);
+            } else {
+                self.counters.elsewhere += 1;
             }
             return;
         }
         if fc.mgmt_subtype() == MgmtSubtype::ProbeReq {
             self.probe_from_unknown(radio, sa, frame, signal_dbm, now, out);
+        } else {
+            self.counters.no_lvap += 1;
         }
     }
 
@@ -940,7 +1033,18 @@ impl AgentCore {
                 }
             }
             ControllerMsg::SetChannel { id, radio, channel } => {
+                let fixed = self
+                    .config
+                    .radio_limits
+                    .get(&radio)
+                    .is_some_and(|l| l.fixed_channel);
                 let outcome = match self.radios.iter_mut().find(|r| r.index == radio) {
+                    Some(_) if fixed => Outcome::Failed {
+                        reason: format!(
+                            "radio {radio}'s channel belongs to another interface of the radio \
+                             (configured to follow it): not changed"
+                        ),
+                    },
                     Some(info) if info.channels.contains(&channel) || info.channels.is_empty() => {
                         let previous = info.channel;
                         self.set_radio_channel(radio, channel, out);
@@ -976,6 +1080,16 @@ impl AgentCore {
                 if ssid.len() > 32 {
                     self.counters.refused_commands += 1;
                     let message = format!("network SSID of {} bytes (at most 32)", ssid.len());
+                    self.send_controller(AgentMsg::Error { id: None, message }, out);
+                    return;
+                }
+                if !self.config.serves_ssid(&ssid) {
+                    self.counters.refused_commands += 1;
+                    let message = format!(
+                        "network SSID {:?} is not among this agent's SSIDs: no client is served",
+                        String::from_utf8_lossy(&ssid)
+                    );
+                    tracing::error!(%message);
                     self.send_controller(AgentMsg::Error { id: None, message }, out);
                     return;
                 }
@@ -1073,6 +1187,14 @@ impl AgentCore {
         if spec.ssid.len() > 32 {
             return Outcome::Failed {
                 reason: format!("SSID of {} bytes (at most 32)", spec.ssid.len()),
+            };
+        }
+        if !self.config.serves_ssid(&spec.ssid) {
+            return Outcome::Failed {
+                reason: format!(
+                    "SSID {:?} is not among this agent's SSIDs",
+                    String::from_utf8_lossy(&spec.ssid)
+                ),
             };
         }
         if !spec.bssid.is_unicast() {
@@ -1217,6 +1339,9 @@ impl AgentCore {
         self.drive(bssid, lvap::Input::Command(Command::Stop), now, out);
         if let Some(hosted) = self.lvaps.remove(&bssid) {
             self.by_client.remove(&hosted.spec.client);
+            for (reason, n) in hosted.lvap.counters().drops() {
+                *self.retired_drops.entry(reason.as_str()).or_default() += n;
+            }
             tracing::info!(%bssid, client = %hosted.spec.client, "LVAP removed");
             // The teardown's own barrier: its failures (taking down what
             // never started has no interface) must not linger to be
@@ -1229,6 +1354,8 @@ impl AgentCore {
     }
 }
 
+#[cfg(test)]
+mod limits_tests;
 mod survey;
 #[cfg(test)]
 mod survey_tests;

@@ -11,6 +11,7 @@
 //! * [`time`]: time as a value, for the state machines.
 
 pub mod agent;
+pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod link;
@@ -21,3 +22,4 @@ pub mod radio;
 pub mod runtime;
 pub mod sim;
 pub mod time;
+pub mod uci;

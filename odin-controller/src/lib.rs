@@ -14,6 +14,7 @@
 //! * [`apps`]: the apps this build of the controller can run.
 
 pub mod apps;
+pub mod config;
 pub mod core;
 pub mod persist;
 pub mod rest;

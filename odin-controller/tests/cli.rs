@@ -1,5 +1,6 @@
-//! The `odin-controller` binary: the `token` commands, and the daemon
-//! with and without the API.
+//! The `odin-controller` binary: the `token` commands, the daemon with and
+//! without the API, and its configuration (file, environment, flags,
+//! `--help`, `config show`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -18,13 +19,25 @@ fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// The binary, with none of the environment variables it reads.
+fn bin() -> Command {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ODIN_") {
+            command.env_remove(name);
+        }
+    }
+    command.env_remove("RUST_LOG");
+    command
+}
+
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("ODIN_SECRET")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
+    bin().args(args).output().unwrap()
+}
+
+/// Runs the binary with these environment variables.
+fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    bin().args(args).envs(env.iter().copied()).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -168,7 +181,7 @@ fn start_daemon_with(api_port: u16, tokens: &Path, extra: &[&str]) -> Daemon {
         "sqlite://{}",
         tokens.with_file_name("controller.db").display()
     );
-    let child = Command::new(BIN)
+    let child = bin()
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -181,9 +194,6 @@ fn start_daemon_with(api_port: u16, tokens: &Path, extra: &[&str]) -> Daemon {
         .args(["--api-tokens", tokens.to_str().unwrap()])
         .args(["--database", &database])
         .args(extra)
-        .env_remove("RUST_LOG")
-        .env_remove("ODIN_DATABASE")
-        .env_remove("ODIN_CONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -362,11 +372,11 @@ fn apps_come_from_the_configuration_file_and_runtime_changes_survive_a_sigkill()
             "enabled must be true or false",
         ),
         ("[apps.rescue]\nmargin = 3\n", "unknown field `margin`"),
-        ("[controller]\n", "unknown section [controller]"),
+        ("[controler]\n", "unknown section [controler]"),
         ("[apps.rescue\n", "not valid TOML"),
     ] {
         std::fs::write(&config, file).unwrap();
-        let out = Command::new(BIN)
+        let out = bin()
             .args([
                 "--listen",
                 "127.0.0.1:0",
@@ -376,12 +386,447 @@ fn apps_come_from_the_configuration_file_and_runtime_changes_survive_a_sigkill()
                 "none",
             ])
             .args(args)
-            .env_remove("RUST_LOG")
             .output()
             .unwrap();
         assert!(!out.status.success(), "{file}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains(complaint), "{file}: {stderr}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every daemon setting: its flag, environment variable and file key.
+/// Written out here (not taken from the code) so that a setting that
+/// loses one of them fails the tests.
+const SETTINGS: &[(&str, &str, &str)] = &[
+    ("--ssid", "ODIN_SSID", "ssid"),
+    ("--switch", "ODIN_SWITCH", "switch"),
+    (
+        "--switch-target-delay-us",
+        "ODIN_SWITCH_TARGET_DELAY_US",
+        "switch_target_delay_us",
+    ),
+    ("--listen", "ODIN_LISTEN", "listen"),
+    ("--secret-file", "ODIN_SECRET_FILE", "secret_file"),
+    ("--secret", "ODIN_SECRET", "secret"),
+    ("--tls-cert", "ODIN_TLS_CERT", "tls_cert"),
+    ("--tls-key", "ODIN_TLS_KEY", "tls_key"),
+    ("--api-listen", "ODIN_API_LISTEN", "api_listen"),
+    ("--api-tokens", "ODIN_API_TOKENS", "api_tokens"),
+    (
+        "--api-insecure-no-auth",
+        "ODIN_API_INSECURE_NO_AUTH",
+        "api_insecure_no_auth",
+    ),
+    ("--database", "ODIN_DATABASE", "database"),
+    ("--log-level", "ODIN_LOG_LEVEL", "log_level"),
+    (
+        "--status-interval",
+        "ODIN_STATUS_INTERVAL",
+        "status_interval",
+    ),
+];
+
+#[test]
+fn help_names_every_setting_with_its_variable_and_file_key() {
+    for flag in ["--help", "-h"] {
+        let out = run(&[flag]);
+        assert!(out.status.success());
+        let help = text(&out.stdout);
+        for (flag, env, key) in SETTINGS {
+            assert!(
+                help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+                "{flag}: {help}"
+            );
+            assert!(help.contains(&format!("[env: {env}")), "{env}: {help}");
+            assert!(
+                help.contains(&format!("[file: controller.{key}]")),
+                "{key}: {help}"
+            );
+        }
+        assert!(help.contains("[env: ODIN_CONFIG"), "{help}");
+        for heading in [
+            "Network:",
+            "Agents:",
+            "REST API:",
+            "Storage:",
+            "Apps:",
+            "Logging:",
+        ] {
+            assert!(help.contains(heading), "{heading}: {help}");
+        }
+        // The subcommands are still listed, and the apps of this build.
+        assert!(help.contains("Commands:\n  token"), "{help}");
+        assert!(help.contains("\n  config "), "{help}");
+        assert!(help.contains("rescue"), "{help}");
+        // Defaults are shown; the secret's value, never.
+        assert!(help.contains("[default: 0.0.0.0:6777]"), "{help}");
+    }
+    let out = run_env(&["--help"], &[("ODIN_SECRET", "hunter2")]);
+    assert!(!text(&out.stdout).contains("hunter2"));
+    let out = run(&["config", "show", "--help"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("[env: ODIN_LISTEN"));
+}
+
+/// Starts the daemon with these arguments and environment, output
+/// discarded.
+fn spawn(args: &[&str], env: &[(&str, &str)]) -> Daemon {
+    let child = bin()
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Daemon(child)
+}
+
+/// Waits for the API of a starting daemon, or for the daemon to exit.
+fn api_comes_up(daemon: &mut Daemon, port: u16) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if get(port, "/api/v1/health", None).is_some() {
+            return true;
+        }
+        if daemon.0.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn a_setting_comes_from_the_file_unless_the_environment_or_a_flag_gives_it() {
+    let dir = temp_dir("precedence");
+    let tokens = dir.join("api-tokens");
+    let created = run(&["token", "create", "--file", tokens.to_str().unwrap()]);
+    let token = text(&created.stdout).trim().to_owned();
+    let database = dir.join("from-the-file.db");
+    let (file_port, env_port, flag_port) = (free_port(), free_port(), free_port());
+    let config = dir.join("controller.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[controller]\nlisten = \"127.0.0.1:0\"\nsecret = \"s\"\nstatus_interval = 0\n\
+             database = \"sqlite://{}\"\napi_listen = \"127.0.0.1:{file_port}\"\n\
+             api_tokens = \"{}\"\n",
+            database.display(),
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    // Only the file: its API address, tokens and database are used.
+    let mut daemon = spawn(&["--config", config], &[]);
+    assert!(
+        api_comes_up(&mut daemon, file_port),
+        "the file's api_listen"
+    );
+    assert_eq!(get(file_port, "/api/v1/agents", None).unwrap().0, 401);
+    assert_eq!(
+        get(file_port, "/api/v1/agents", Some(&token)).unwrap().0,
+        200
+    );
+    assert!(database.exists(), "the file's database");
+    drop(daemon);
+
+    // The configuration file named by the environment; the environment
+    // over the file.
+    let env_api = format!("127.0.0.1:{env_port}");
+    let env = [
+        ("ODIN_CONFIG", config),
+        ("ODIN_API_LISTEN", env_api.as_str()),
+    ];
+    let mut daemon = spawn(&[], &env);
+    assert!(api_comes_up(&mut daemon, env_port), "ODIN_API_LISTEN");
+    assert!(get(file_port, "/api/v1/health", None).is_none());
+    drop(daemon);
+
+    // A flag over the environment.
+    let flag_api = format!("127.0.0.1:{flag_port}");
+    let mut daemon = spawn(&["--api-listen", &flag_api], &env);
+    assert!(api_comes_up(&mut daemon, flag_port), "--api-listen");
+    assert!(get(env_port, "/api/v1/health", None).is_none());
+    assert!(get(file_port, "/api/v1/health", None).is_none());
+    drop(daemon);
+
+    // A boolean from the environment: the API without tokens needs the
+    // tokens file gone too, so give the rest by flags.
+    let port = free_port();
+    let mut daemon = spawn(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "none",
+            "--status-interval",
+            "0",
+        ],
+        &[
+            ("ODIN_SECRET", "s"),
+            ("ODIN_API_LISTEN", &format!("127.0.0.1:{port}")),
+            ("ODIN_API_INSECURE_NO_AUTH", "true"),
+        ],
+    );
+    assert!(api_comes_up(&mut daemon, port), "ODIN_API_INSECURE_NO_AUTH");
+    assert_eq!(get(port, "/api/v1/agents", None).unwrap().0, 200);
+    drop(daemon);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The line of `config show` for `key`, set (`key = ...`) or not
+/// (`# key ...`).
+fn shown<'a>(out: &'a str, key: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.starts_with(&format!("{key} = ")) || l.starts_with(&format!("# {key} ")))
+        .unwrap_or_else(|| panic!("no line for {key}:\n{out}"))
+}
+
+#[test]
+fn config_show_prints_each_value_with_its_source_and_no_secret() {
+    let dir = temp_dir("show");
+    let config = dir.join("controller.toml");
+    std::fs::write(
+        &config,
+        "[controller]\nssid = \"from-file\"\nlisten = \"10.0.0.2:6777\"\n\
+         switch = \"sequential\"\nsecret_file = \"/etc/odin/secret\"\n\
+         database = \"postgres://odin:dbpassword@db.example/odin\"\n\n\
+         [apps.rescue]\nenabled = false\nthreshold_dbm = -75.0\n",
+    )
+    .unwrap();
+    let out = run_env(
+        &[
+            "config",
+            "show",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:7000",
+        ],
+        &[
+            ("ODIN_SSID", "from-env"),
+            ("ODIN_SECRET", "hunter2"),
+            ("ODIN_STATUS_INTERVAL", "30"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = text(&out.stdout);
+    let expect = [
+        ("ssid", "ssid = \"from-env\"", "# env ODIN_SSID"),
+        ("listen", "listen = \"127.0.0.1:7000\"", "# flag --listen"),
+        ("switch", "switch = \"sequential\"", "# file, line 4"),
+        (
+            "status_interval",
+            "status_interval = 30",
+            "# env ODIN_STATUS_INTERVAL",
+        ),
+        ("log_level", "log_level = \"info\"", "# default"),
+        (
+            "database",
+            "database = \"postgres://odin:***@db.example/odin\"",
+            "# file, line 6; password hidden",
+        ),
+        // The environment's secret wins over the file's secret file.
+        ("secret", "# secret = (hidden)", "# env ODIN_SECRET"),
+        (
+            "secret_file",
+            "# secret_file = \"/etc/odin/secret\"",
+            "# file, line 5; not used: secret wins",
+        ),
+        ("api_listen", "# api_listen is not set", "# no REST API"),
+    ];
+    for (key, value, source) in expect {
+        let line = shown(&out, key);
+        assert!(line.starts_with(value), "{key}: {line}");
+        assert!(line.ends_with(source), "{key}: {line}");
+    }
+    assert!(!out.contains("hunter2"), "{out}");
+    assert!(!out.contains("dbpassword"), "{out}");
+    assert!(out.contains(&format!("# Configuration file: {}", config.display())));
+    assert!(out.contains("[apps.rescue]\nenabled = false\nthreshold_dbm = -75.0\n"));
+    // The output is TOML again.
+    let reread: toml::Table = out.parse().unwrap();
+    assert_eq!(reread["controller"]["ssid"].as_str(), Some("from-env"));
+
+    // Refused like the daemon refuses.
+    let out = run(&["config", "show", "--secret", "a", "--secret-file", "b"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("the secret is given twice"));
+    let out = run_env(&["config", "show"], &[("ODIN_SWITCH", "sometimes")]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("invalid value 'sometimes'"), "{stderr}");
+    assert!(
+        stderr.contains("comes from the environment variable ODIN_SWITCH"),
+        "{stderr}"
+    );
+    std::fs::write(&config, "[apps.rescue]\nmargin = 3\n").unwrap();
+    let out = run(&["config", "show", "--config", config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown field `margin`"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_file_is_refused_naming_the_file_the_key_and_what_was_expected() {
+    let dir = temp_dir("bad-file");
+    let config = dir.join("controller.toml");
+    let path = config.to_str().unwrap();
+    for (file, complaints) in [
+        (
+            "[controller]\nssid = \"odin\"\nlisen = \"0.0.0.0:6777\"\n",
+            &[
+                "line 3, column 1",
+                "unknown key controller.lisen",
+                "did you mean listen?",
+            ][..],
+        ),
+        (
+            "[controller]\nstatus_interval = \"5s\"\n",
+            &[
+                "line 2, column 1",
+                "controller.status_interval",
+                "expected a whole number of seconds, 0 or more",
+                "found a string: \"5s\"",
+            ][..],
+        ),
+        (
+            "[controller]\napi_insecure_no_auth = \"yes\"\n",
+            &["controller.api_insecure_no_auth", "expected true or false"][..],
+        ),
+        (
+            "[controller]\nsecret = 1234567\n",
+            &["controller.secret", "expected a string", "found an integer"][..],
+        ),
+        (
+            "[controller]\ntls_cert = \"/c.pem\"\n",
+            &["tls_cert (", ", line 2) is set but tls_key is not"][..],
+        ),
+    ] {
+        std::fs::write(&config, file).unwrap();
+        for args in [
+            &["--config", path][..],
+            &["config", "show", "--config", path],
+        ] {
+            let out = run_env(args, &[("ODIN_SECRET", "s")]);
+            assert!(!out.status.success(), "{file}");
+            let stderr = text(&out.stderr);
+            assert!(stderr.contains(path), "{file}: {stderr}");
+            for complaint in complaints {
+                assert!(stderr.contains(complaint), "{file}: {stderr}");
+            }
+            assert!(!stderr.contains("1234567"), "{stderr}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_example_file_parses_and_gives_what_its_comments_say() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/odin-controller.example.toml");
+    let out = run(&["config", "show", "--config", example]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = text(&out.stdout);
+    let expect = [
+        ("ssid", "\"odin\""),
+        ("switch", "\"together\""),
+        ("switch_target_delay_us", "0"),
+        ("listen", "\"0.0.0.0:6777\""),
+        ("secret_file", "\"/etc/odin/secret\""),
+        ("api_listen", "\"127.0.0.1:8080\""),
+        ("api_tokens", "\"/etc/odin/api-tokens\""),
+        ("api_insecure_no_auth", "false"),
+        ("database", "\"sqlite:///var/lib/odin/controller.db\""),
+        ("log_level", "\"info\""),
+        ("status_interval", "5"),
+    ];
+    for (key, value) in expect {
+        let line = shown(&out, key);
+        assert!(line.starts_with(&format!("{key} = {value} ")), "{line}");
+        assert!(line.contains("# file, line "), "{line}");
+    }
+    for key in ["secret", "tls_cert", "tls_key"] {
+        assert!(shown(&out, key).starts_with(&format!("# {key} is not set")));
+    }
+    assert!(out.contains("[apps.rescue]\nenabled = true\nmargin_db = 6\nthreshold_dbm = -72.0\n"));
+
+    // Each setting's comment names its flag, its variable and the real
+    // default (what `config show` prints without any configuration).
+    let text_of_example = std::fs::read_to_string(example).unwrap();
+    let defaults = text(&run(&["config", "show"]).stdout);
+    for (flag, env, key) in SETTINGS {
+        let default = match shown(&defaults, key).split_once(" = ") {
+            Some((_, rest)) if !rest.starts_with('(') => {
+                let value = rest.split(" # ").next().unwrap().trim();
+                format!("default {value}.")
+            }
+            _ => "no default.".to_owned(),
+        };
+        let claim = format!("# Flag {flag}, environment {env}, {default}");
+        assert!(
+            text_of_example.lines().any(|l| l == claim),
+            "the example lacks {claim:?}"
+        );
+    }
+}
+
+#[test]
+fn tls_from_the_file_encrypts_the_agents_connections() {
+    let dir = temp_dir("tls");
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_pem, key_pem) = (cert.cert.pem(), cert.key_pair.serialize_pem());
+    std::fs::write(dir.join("controller.crt"), &cert_pem).unwrap();
+    std::fs::write(dir.join("controller.key"), &key_pem).unwrap();
+    let config = dir.join("controller.toml");
+    let port = free_port();
+    std::fs::write(
+        &config,
+        format!(
+            "[controller]\nlisten = \"127.0.0.1:{port}\"\nsecret = \"s\"\ndatabase = \"none\"\n\
+             status_interval = 0\ntls_cert = \"{0}/controller.crt\"\n\
+             tls_key = \"{0}/controller.key\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = spawn(&["--config", config.to_str().unwrap()], &[]);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(daemon.0.try_wait().unwrap().is_none(), "the daemon exited");
+        assert!(start.elapsed() < Duration::from_secs(10), "never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let connector = odin_proto::tls::TlsConnector::from(
+            odin_proto::tls::client_config(cert_pem.as_bytes()).unwrap(),
+        );
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let name = odin_proto::tls::server_name("localhost").unwrap();
+        let handshake =
+            tokio::time::timeout(Duration::from_secs(5), connector.connect(name, stream))
+                .await
+                .unwrap();
+        assert!(handshake.is_ok(), "{handshake:?}");
+    });
+    drop(daemon);
+
+    // A certificate that cannot be read stops the daemon, saying so.
+    let out = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--tls-cert",
+        "/nonexistent/controller.crt",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("cannot read the TLS certificate"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

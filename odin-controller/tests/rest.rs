@@ -1,24 +1,30 @@
 //! The REST API on real sockets: the controller (`server::spawn` on port
 //! 0), the API router on another port-0 listener, fake agents speaking
 //! the real protocol, and a minimal HTTP/1.1 client.
+//!
+//! Every JSON answer any test gets is checked against the OpenAPI
+//! document: its status must be one the document gives the operation, and
+//! its body must fit the documented schema (no missing required field, no
+//! undocumented one, every value of the documented type).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use odin_controller::core::{Controller, ControllerConfig, LvapState};
-use odin_controller::rest::{self, tokens, ApiTokens};
+use odin_controller::rest::{self, tokens, ApiStore, ApiTokens};
 use odin_controller::server::{self, ControllerHandle, ServerConfig};
+use odin_controller::store::{self, EventRecord, Recorder, RecorderConfig, StoreOp};
 use odin_proto::auth::{self, Nonce, Role};
 use odin_proto::codec::Codec;
 use odin_proto::msg::{
-    AgentMsg, Band, ClientEvent, ClientStats, ControllerMsg, Outcome, RadioInfo, RadioStats,
-    PROTOCOL_VERSION,
+    AgentMsg, Band, ClientEvent, ClientStats, ControllerMsg, DropCount, Outcome, RadioInfo,
+    RadioStats, PROTOCOL_VERSION,
 };
 use odin_proto::{MacAddr, StationState};
 use serde_json::{json, Value};
@@ -53,13 +59,27 @@ impl Drop for Net {
 }
 
 async fn start_with(config: ControllerConfig, tokens: ApiTokens) -> Net {
+    start_with_store(config, tokens, None).await
+}
+
+/// The controller (with the built-in apps registered, none enabled) and
+/// its API, reading the event history from `store` if any.
+async fn start_with_store(
+    config: ControllerConfig,
+    tokens: ApiTokens,
+    store: Option<ApiStore>,
+) -> Net {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let controller_stop = CancellationToken::new();
     let api_stop = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let mut core = Controller::new(config);
+    for kind in odin_controller::apps::builtin() {
+        core.register_app(kind);
+    }
     let handle = server::spawn(
         listener,
-        Controller::new(config),
+        core,
         ServerConfig::new(SECRET),
         controller_stop.clone(),
         &tasks,
@@ -67,7 +87,7 @@ async fn start_with(config: ControllerConfig, tokens: ApiTokens) -> Net {
     .unwrap();
     let api_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = api_listener.local_addr().unwrap();
-    let router = rest::router(handle.clone(), tokens);
+    let router = rest::router_with_store(handle.clone(), tokens, store);
     tasks.spawn(rest::serve(api_listener, router, api_stop.clone()));
     Net {
         handle,
@@ -176,11 +196,45 @@ async fn http(
         String::from_utf8_lossy(&payload)
     );
     let body = serde_json::from_slice(&payload).unwrap();
+    check_documented(method, path, status, &body);
     Reply {
         status,
         headers,
         body,
     }
+}
+
+/// Sends a request and reads only the answer's head (status line and
+/// headers): for answers that do not end (the event stream) or are not
+/// JSON. Returns the status and the head's text.
+async fn head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    while !raw.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut byte))
+            .await
+            .expect("an answer's head within 10 s")
+            .unwrap();
+        assert!(n > 0, "the connection closed before the head ended");
+        raw.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, text)
 }
 
 const AUTH: (&str, &str) = ("Authorization", "Bearer odin_test_token");
@@ -199,6 +253,250 @@ async fn post(net: &Net, path: &str, body: Value) -> Reply {
         Some(&body.to_string()),
     )
     .await
+}
+
+// ---------------------------------------------------------------------
+// The OpenAPI document, and answers checked against it.
+
+/// The document the library generates (a test checks the served one is
+/// the same).
+static DOC: LazyLock<Value> =
+    LazyLock::new(|| serde_json::to_value(rest::openapi::document()).unwrap());
+
+/// The document's operations: (method in upper case, path template).
+fn documented_operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            found.insert((method.to_ascii_uppercase(), path.clone()));
+        }
+    }
+    found
+}
+
+/// The document's path template that a request's path matches
+/// (`/api/v1/clients/{mac}` for `/api/v1/clients/02:00:00:00:01:00?x`),
+/// the one with the most literal segments if several do.
+fn template_of(path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap();
+    let segments: Vec<&str> = path.split('/').collect();
+    DOC["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            let mut literal = 0;
+            let fits = parts.len() == segments.len()
+                && parts.iter().zip(&segments).all(|(t, s)| {
+                    if t.starts_with('{') && t.ends_with('}') {
+                        !s.is_empty()
+                    } else {
+                        literal += 1;
+                        t == s
+                    }
+                });
+            fits.then_some((literal, template))
+        })
+        .max()
+        .map(|(_, template)| template.clone())
+}
+
+/// A path template with each parameter replaced by the example the
+/// document gives it.
+fn concrete(method: &str, template: &str) -> String {
+    let operation = &DOC["paths"][template][method.to_ascii_lowercase()];
+    template
+        .split('/')
+        .map(
+            |part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                None => part.to_owned(),
+                Some(name) => {
+                    let parameter = operation["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|p| p["name"] == name && p["in"] == "path")
+                        .unwrap_or_else(|| panic!("{method} {template}: {name} is not documented"));
+                    assert_eq!(parameter["required"], true, "{method} {template}: {name}");
+                    match &parameter["example"] {
+                        Value::String(text) => text.clone(),
+                        Value::Number(n) => n.to_string(),
+                        other => panic!("{method} {template}: {name} has no example ({other})"),
+                    }
+                }
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Checks a JSON answer against the document: the status is one the
+/// operation documents, and the body fits its schema. Requests to no
+/// endpoint, or with a method the endpoint does not take (the router's
+/// JSON 404 and 405), are no operation and are not checked.
+fn check_documented(method: &str, path: &str, status: u16, body: &Value) {
+    let Some(template) = template_of(path) else {
+        return;
+    };
+    let Some(operation) = DOC["paths"][&template].get(method.to_ascii_lowercase()) else {
+        return;
+    };
+    let response = operation["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| {
+            panic!("{method} {template}: status {status} is not documented (body {body})")
+        });
+    let schema = &response["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {template}: no JSON body documented for {status} (body {body})"
+    );
+    if let Err(why) = fits(body, schema, "body") {
+        panic!("{method} {template} {status}: {why}\n{body}");
+    }
+}
+
+/// A `$ref` to a component followed to its schema.
+fn resolve(schema: &Value) -> &Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("a $ref outside the components: {reference}"));
+            let target = &DOC["components"]["schemas"][name];
+            assert!(target.is_object(), "a $ref to nothing: {reference}");
+            resolve(target)
+        }
+        None => schema,
+    }
+}
+
+/// The JSON type of a value, as a schema names it.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Whether `value` fits `schema` (the subset of JSON Schema the document
+/// uses: `$ref`, `oneOf`, `allOf`, `type`, `enum`, `minimum`,
+/// `properties`, `required`, `additionalProperties`, `items`). An object
+/// with a field its schema does not list does not fit.
+fn fits(value: &Value, schema: &Value, at: &str) -> Result<(), String> {
+    let schema = resolve(schema);
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            fits(value, part, at)?;
+        }
+    }
+    if let Some(choices) = schema["oneOf"].as_array() {
+        let matching = choices
+            .iter()
+            .filter(|c| fits(value, c, at).is_ok())
+            .count();
+        if matching != 1 {
+            return Err(format!(
+                "{at}: {value} fits {matching} of the oneOf {choices:?}"
+            ));
+        }
+    }
+    if let Some(choices) = schema["enum"].as_array() {
+        if !choices.contains(value) {
+            return Err(format!("{at}: {value} is none of {choices:?}"));
+        }
+    }
+    let actual = json_type(value);
+    let allowed: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let integer_as_number = actual == "integer" && allowed.contains(&"number");
+    if !allowed.is_empty() && !allowed.contains(&actual) && !integer_as_number {
+        return Err(format!("{at}: {value} is {actual}, not {allowed:?}"));
+    }
+    if let (Some(minimum), Some(number)) = (schema["minimum"].as_f64(), value.as_f64()) {
+        if number < minimum {
+            return Err(format!("{at}: {value} is below {minimum}"));
+        }
+    }
+    match value {
+        Value::Object(fields) => {
+            if let Some(properties) = schema["properties"].as_object() {
+                for required in schema["required"].as_array().into_iter().flatten() {
+                    let name = required.as_str().unwrap();
+                    if !fields.contains_key(name) {
+                        return Err(format!("{at}: no `{name}`"));
+                    }
+                }
+                for (name, field) in fields {
+                    match properties.get(name) {
+                        Some(s) => fits(field, s, &format!("{at}.{name}"))?,
+                        None if schema["additionalProperties"] == true => {}
+                        None => return Err(format!("{at}: `{name}` is not documented")),
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    fits(v, item, &format!("{at}[{i}]"))?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[test]
+fn the_schema_check_refuses_what_does_not_fit() {
+    let agent = json!({"$ref": "#/components/schemas/AgentView"});
+    let good = json!({"name": "ap1", "up": true, "connected": true, "software": "x",
+        "last_heard_ms_ago": null, "last_down": null, "frames_dropped": {}, "radios": [{
+            "index": 0, "name": "phy0", "address": "02:00:00:01:00:00", "band": "ghz2",
+            "channel": 1, "channels": [1], "ht": true, "vht": false, "max_lvaps": 4,
+            "lvaps": [], "load": 0, "utilization": 0.5, "stats_age_ms": null}]});
+    assert_eq!(fits(&good, &agent, "body"), Ok(()));
+    let mut extra = good.clone();
+    extra["surprise"] = json!(1);
+    assert!(fits(&extra, &agent, "body")
+        .unwrap_err()
+        .contains("`surprise` is not documented"));
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("up");
+    assert!(fits(&missing, &agent, "body")
+        .unwrap_err()
+        .contains("no `up`"));
+    let mut wrong = good.clone();
+    wrong["radios"][0]["band"] = json!("ghz7");
+    assert!(fits(&wrong, &agent, "body").is_err());
+    wrong = good.clone();
+    wrong["radios"][0]["channel"] = json!(-1);
+    assert!(fits(&wrong, &agent, "body").unwrap_err().contains("below"));
+    wrong = good;
+    wrong["last_down"] = json!(3);
+    assert!(fits(&wrong, &agent, "body").unwrap_err().contains("not"));
+    // Both shapes of a handoff's answer fit, and nothing else does.
+    let answer = json!({"$ref": "#/components/schemas/HandoffAnswer"});
+    assert_eq!(
+        fits(&json!({"already_serving": true}), &answer, "body"),
+        Ok(())
+    );
+    assert!(fits(&json!({"already": true}), &answer, "body").is_err());
+    assert_eq!(
+        template_of("/api/v1/clients/x/handoff?y").as_deref(),
+        Some("/api/v1/clients/{mac}/handoff")
+    );
+    assert_eq!(template_of("/api/v1/nothing"), None);
 }
 
 // ---------------------------------------------------------------------
@@ -466,6 +764,10 @@ async fn two_agents(net: &Net, script: Script) -> (FakeAgent, FakeAgent) {
             lvaps: 1,
             utilization: Some(0.25),
         }],
+        drops: vec![DropCount {
+            cause: "no_lvap".into(),
+            frames: 4,
+        }],
     });
     wait_for(&net.handle, "the client's station and stats", |core| {
         core.client(&CLIENT)
@@ -513,16 +815,19 @@ async fn health_is_open_and_everything_else_needs_a_valid_token() {
         (200, json!({"status": "ok"}))
     );
 
-    let protected = [
-        ("GET", "/api/v1/agents"),
-        ("GET", "/api/v1/agents/ap1"),
-        ("GET", "/api/v1/clients"),
-        ("GET", "/api/v1/clients/02:00:00:00:01:00"),
-        ("POST", "/api/v1/clients/02:00:00:00:01:00/handoff"),
-        ("POST", "/api/v1/clients/02:00:00:00:01:00/disconnect"),
-        ("POST", "/api/v1/agents/ap1/radios/0/channel"),
-    ];
-    for (method, path) in protected {
+    // Every documented operation but health, its path parameters filled in
+    // with the document's examples.
+    let protected: Vec<(String, String)> = documented_operations(&DOC)
+        .into_iter()
+        .filter(|(_, template)| template != "/api/v1/health")
+        .map(|(method, template)| {
+            let path = concrete(&method, &template);
+            (method, path)
+        })
+        .collect();
+    assert_eq!(protected.len(), rest::endpoints().len() - 1);
+    for (method, path) in &protected {
+        let (method, path) = (method.as_str(), path.as_str());
         // No token.
         let r = http(net.api, method, path, &[JSON], Some("{}")).await;
         assert_eq!(r.status, 401, "{method} {path}");
@@ -679,6 +984,7 @@ async fn agents_and_clients_are_reported() {
     assert_eq!(ap1["connected"], true);
     assert_eq!(ap1["software"], "fake-agent ap1");
     assert_eq!(ap1["last_down"], Value::Null);
+    assert_eq!(ap1["frames_dropped"], json!({"no_lvap": 4}));
     assert!(ap1["last_heard_ms_ago"].as_u64().unwrap() < 5000);
     let r0 = &ap1["radios"][0];
     assert_eq!(r0["index"], 0);
@@ -1293,6 +1599,7 @@ async fn the_event_stream_carries_events_live_filtered_by_kind_and_client() {
         "odin_handoff_duration_seconds_count 1",
         "odin_agent_messages_total{kind=\"hello\"} 2",
         "odin_protocol_errors_total 0",
+        "odin_frames_dropped_total{agent=\"ap1\",cause=\"no_lvap\"} 4",
         "# EOF",
     ] {
         assert!(
@@ -1321,4 +1628,325 @@ async fn text_get(net: &Net, path: &str, token: &str) -> String {
         .filter(|l| !l.chars().all(|c| c.is_ascii_hexdigit()) || l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+// ---------------------------------------------------------------------
+// The OpenAPI document, and bad input at every endpoint.
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_served_endpoints() {
+    let net = start().await;
+    let r = get(&net, "/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.body;
+    assert_eq!(doc, *DOC, "the served document is the generated one");
+    let version = doc["openapi"].as_str().unwrap();
+    assert!(version.starts_with("3."), "OpenAPI {version}");
+    assert_eq!(doc["info"]["title"], "Odin controller REST API");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(doc["info"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("bearer token"));
+    let bearer = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (&bearer["type"], &bearer["scheme"]),
+        (&json!("http"), &json!("bearer"))
+    );
+
+    // Exactly the endpoints the router is built from, each wanting a token
+    // as the router does.
+    let served: BTreeSet<(String, String)> = rest::endpoints()
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.to_owned()))
+        .collect();
+    assert_eq!(documented_operations(&doc), served);
+    for endpoint in rest::endpoints() {
+        let method = endpoint.method.as_str().to_ascii_lowercase();
+        let operation = &doc["paths"][endpoint.path][&method];
+        let secured = operation["security"] == json!([{"bearer": []}]);
+        assert_eq!(secured, endpoint.needs_token, "{method} {}", endpoint.path);
+    }
+
+    // Every operation: a summary, its own id, a 200, its path parameters
+    // (with examples), every error answer a JSON `ErrorBody`.
+    let mut ids = BTreeSet::new();
+    for (method, template) in documented_operations(&doc) {
+        let operation = &doc["paths"][&template][method.to_ascii_lowercase()];
+        let what = format!("{method} {template}");
+        assert!(
+            operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{what}: no summary"
+        );
+        let id = operation["operationId"].as_str().unwrap().to_owned();
+        assert!(ids.insert(id), "{what}: its operationId is taken");
+        assert!(operation["responses"]["200"].is_object(), "{what}: no 200");
+        concrete(&method, &template);
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            assert!(response["description"].is_string(), "{what} {status}");
+            if status.as_str() >= "400" {
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{what} {status}"
+                );
+            }
+        }
+    }
+    // Every reference leads somewhere.
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(fields) => {
+                if let Some(Value::String(r)) = fields.get("$ref") {
+                    out.push(r);
+                }
+                fields.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 50, "{}", all.len());
+    for reference in all {
+        resolve(&json!({ "$ref": reference }));
+    }
+
+    // The live router serves each documented operation (any answer but
+    // 405) at a path that exists (another method there: 405).
+    for (method, template) in documented_operations(&doc) {
+        let path = concrete(&method, &template);
+        let body = matches!(method.as_str(), "POST" | "PUT").then_some("{}");
+        let (status, head_text) = head(net.api, &method, &path, &[AUTH, JSON], body).await;
+        assert_ne!(status, 405, "{method} {path}: {head_text}");
+        assert_ne!(status, 401, "{method} {path}: {head_text}");
+        let r = http(net.api, "DELETE", &path, &[AUTH], None).await;
+        assert_eq!(r.status, 405, "DELETE {path}");
+        assert_eq!(r.error(), "this endpoint does not take that method");
+    }
+
+    // The answers that are not JSON have the documented media types.
+    for (path, media) in [
+        ("/api/v1/stream", "text/event-stream"),
+        ("/metrics", "application/openmetrics-text"),
+    ] {
+        let content = &doc["paths"][path]["get"]["responses"]["200"]["content"];
+        assert!(content[media]["schema"].is_object(), "{path}: {content}");
+        let (status, head_text) = head(net.api, "GET", path, &[AUTH], None).await;
+        assert_eq!(status, 200, "{head_text}");
+        assert!(
+            head_text
+                .to_ascii_lowercase()
+                .contains(&format!("content-type: {media}")),
+            "{path}: {head_text}"
+        );
+    }
+}
+
+/// A bad request: the endpoint it is for (method, path template), then
+/// the request's method, path, content type and body, the status it gets
+/// and what its error says.
+type BadInput<'a> = (
+    (&'a str, &'a str),
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    u16,
+    &'a str,
+);
+
+#[tokio::test]
+async fn every_endpoint_refuses_bad_input_with_its_status_and_a_clear_message() {
+    let net = start().await;
+    const NOT_THAT_METHOD: &str = "this endpoint does not take that method";
+    let json = Some("application/json");
+    let channel = "/api/v1/agents/{agent}/radios/{radio}/channel";
+    let handoff = "/api/v1/clients/{mac}/handoff";
+    let enable = "/api/v1/apps/{name}/enable";
+    let config = "/api/v1/apps/{name}/config";
+    let too_big = json!({"agent": "a".repeat(rest::MAX_BODY)}).to_string();
+    let long_cause = json!({"agent": "ap2", "cause": "c".repeat(257)}).to_string();
+    #[rustfmt::skip]
+    let cases: Vec<BadInput<'_>> = vec![
+        (("GET", "/api/v1/health"), "POST", "/api/v1/health", None, None, 405, NOT_THAT_METHOD),
+        (("GET", "/api/v1/openapi.json"), "PUT", "/api/v1/openapi.json", json, Some("{}"), 405, NOT_THAT_METHOD),
+        (("GET", "/api/v1/agents"), "DELETE", "/api/v1/agents", None, None, 405, NOT_THAT_METHOD),
+        (("GET", "/api/v1/agents/{agent}"), "GET", "/api/v1/agents/%FF", None, None, 400, "UTF-8"),
+        (("GET", "/api/v1/agents/{agent}"), "GET", "/api/v1/agents/nope", None, None, 404, "unknown agent nope"),
+        (("POST", channel), "POST", "/api/v1/agents/ap1/radios/0/channel", json, Some("{\"channel\": 6"), 400, "malformed JSON body"),
+        (("POST", channel), "POST", "/api/v1/agents/ap1/radios/0/channel", json, Some("{}"), 400, "missing field `channel`"),
+        (("POST", channel), "POST", "/api/v1/agents/ap1/radios/0/channel", json, Some("{\"channel\": 6.5}"), 400, "invalid type: floating point"),
+        (("POST", channel), "POST", "/api/v1/agents/ap1/radios/0/channel", None, Some("{\"channel\": 6}"), 415, "Content-Type: application/json"),
+        (("POST", channel), "POST", "/api/v1/agents/ap1/radios/zero/channel", json, Some("{\"channel\": 6}"), 400, "bad radio index \"zero\""),
+        (("POST", channel), "POST", "/api/v1/agents/nope/radios/0/channel", json, Some("{\"channel\": 6}"), 404, "unknown agent nope"),
+        (("GET", "/api/v1/clients"), "PATCH", "/api/v1/clients", None, None, 405, NOT_THAT_METHOD),
+        (("GET", "/api/v1/clients/{mac}"), "GET", "/api/v1/clients/02:00:00:00:01:0g", None, None, 400, "bad MAC address"),
+        (("POST", handoff), "POST", "/api/v1/clients/02:00:00:00:01:00/handoff", json, Some(&too_big), 413, "length limit exceeded"),
+        (("POST", handoff), "POST", "/api/v1/clients/02:00:00:00:01:00/handoff", json, Some("{\"agent\": \"ap2\", \"radio\": \"one\"}"), 400, "invalid type: string \"one\""),
+        (("POST", handoff), "POST", "/api/v1/clients/02:00:00:00:01:00/handoff", json, Some(&long_cause), 400, "`cause` is longer than 256 bytes"),
+        (("POST", handoff), "POST", "/api/v1/clients/02:00:00:00:01:00/handoff", json, Some("{\"agent\": \"ap2\"}"), 404, "unknown client 02:00:00:00:01:00"),
+        (("POST", "/api/v1/clients/{mac}/disconnect"), "POST", "/api/v1/clients/02-00-00-00-01/disconnect", None, None, 400, "bad MAC address"),
+        (("POST", "/api/v1/clients/{mac}/disconnect"), "POST", "/api/v1/clients/02:00:00:00:01:00/disconnect", None, None, 404, "unknown client 02:00:00:00:01:00"),
+        (("GET", "/api/v1/apps"), "POST", "/api/v1/apps", json, Some("{}"), 405, NOT_THAT_METHOD),
+        (("POST", enable), "POST", "/api/v1/apps/nope/enable", None, None, 404, "unknown app nope"),
+        (("POST", enable), "POST", "/api/v1/apps/rescue/enable", json, Some("{\"config\": "), 400, "malformed JSON body"),
+        (("POST", enable), "POST", "/api/v1/apps/rescue/enable", json, Some("{\"confg\": {}}"), 400, "unknown field `confg`"),
+        (("POST", enable), "POST", "/api/v1/apps/rescue/enable", Some("text/plain"), Some("{}"), 415, "Content-Type: application/json"),
+        (("POST", enable), "POST", "/api/v1/apps/rescue/enable", json, Some("{\"config\": {\"threshold_dbm\": \"low\"}}"), 422, "the app refused its configuration"),
+        (("POST", "/api/v1/apps/{name}/disable"), "POST", "/api/v1/apps/nope/disable", None, None, 404, "unknown app nope"),
+        (("PUT", config), "PUT", "/api/v1/apps/nope/config", json, Some("{}"), 404, "unknown app nope"),
+        (("PUT", config), "PUT", "/api/v1/apps/rescue/config", json, Some("[1, 2"), 400, "malformed JSON body"),
+        (("PUT", config), "PUT", "/api/v1/apps/rescue/config", json, Some("{\"margin\": 3}"), 422, "unknown field `margin`"),
+        (("PUT", config), "PUT", "/api/v1/apps/rescue/config", None, Some("{}"), 415, "Content-Type: application/json"),
+        (("GET", "/api/v1/events"), "GET", "/api/v1/events?limit=many", None, None, 400, "limit"),
+        (("GET", "/api/v1/events"), "GET", "/api/v1/events?since=-1", None, None, 400, "since"),
+        (("GET", "/api/v1/events"), "GET", "/api/v1/events?colour=red", None, None, 400, "unknown field `colour`"),
+        (("GET", "/api/v1/events"), "GET", "/api/v1/events?kind=client_joined", None, None, 503, "keeps no event history (no store)"),
+        (("GET", "/api/v1/stream"), "GET", "/api/v1/stream?client=nope", None, None, 400, "bad MAC address"),
+        (("GET", "/api/v1/stream"), "GET", "/api/v1/stream?kinds=agent_up", None, None, 400, "unknown field `kinds`"),
+        (("GET", "/api/v1/store"), "DELETE", "/api/v1/store", None, None, 405, NOT_THAT_METHOD),
+        (("GET", "/metrics"), "POST", "/metrics", json, Some("{}"), 405, NOT_THAT_METHOD),
+    ];
+    let mut covered = BTreeSet::new();
+    for ((endpoint_method, template), method, path, content_type, body, status, says) in cases {
+        let headers: Vec<(&str, &str)> = std::iter::once(AUTH)
+            .chain(content_type.map(|t| ("Content-Type", t)))
+            .collect();
+        let r = http(net.api, method, path, &headers, body).await;
+        let shown: String = body.unwrap_or("").chars().take(60).collect();
+        assert_eq!(r.status, status, "{method} {path} {shown}: {}", r.body);
+        assert!(
+            r.error().contains(says),
+            "{method} {path} {shown}: {:?} does not say {says:?}",
+            r.error()
+        );
+        assert_eq!(template_of(path).as_deref(), Some(template), "{path}");
+        covered.insert((endpoint_method.to_owned(), template.to_owned()));
+    }
+    assert_eq!(
+        covered,
+        documented_operations(&DOC),
+        "every endpoint gets bad input"
+    );
+    // Nothing was changed by any of it.
+    let r = get(&net, "/api/v1/apps").await;
+    assert_eq!(
+        (
+            r.body["apps"][0]["name"].clone(),
+            r.body["apps"][0]["enabled"].clone()
+        ),
+        (json!("rescue"), json!(false))
+    );
+    let r = get(&net, "/api/v1/store").await;
+    assert_eq!((r.status, r.body), (200, json!({"backend": null})));
+}
+
+#[tokio::test]
+async fn the_event_history_and_the_store_status_come_from_the_store() {
+    let storage = store::open("sqlite::memory:").await.unwrap();
+    let recorder = Recorder::spawn(Arc::clone(&storage), RecorderConfig::default());
+    for i in 0..5u64 {
+        recorder.record(StoreOp::AppendEvent(EventRecord {
+            at_unix_us: 1_000 + i,
+            kind: if i % 2 == 0 {
+                "client_joined"
+            } else {
+                "handoff_completed"
+            }
+            .to_owned(),
+            client: Some(CLIENT),
+            agent: Some("ap1".to_owned()),
+            app: None,
+            detail: json!({"text": format!("event {i}")}),
+        }));
+    }
+    recorder.flush().await.unwrap();
+    let net = start_with_store(
+        ControllerConfig::default(),
+        ApiTokens::from_tokens([TOKEN]),
+        Some(ApiStore { storage, recorder }),
+    )
+    .await;
+
+    let r = get(&net, "/api/v1/events").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let events = r.body["events"].as_array().unwrap();
+    let texts: Vec<&str> = events
+        .iter()
+        .map(|e| e["detail"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["event 4", "event 3", "event 2", "event 1", "event 0"]
+    );
+    assert_eq!(r.body["next_before"], Value::Null);
+    let first = &events[0];
+    assert_eq!(
+        (
+            &first["kind"],
+            &first["client"],
+            &first["agent"],
+            &first["app"],
+            &first["at_unix_us"]
+        ),
+        (
+            &json!("client_joined"),
+            &json!("02:00:00:00:01:00"),
+            &json!("ap1"),
+            &Value::Null,
+            &json!(1004)
+        )
+    );
+
+    // Pages.
+    let r = get(&net, "/api/v1/events?limit=2").await;
+    assert_eq!(r.body["events"].as_array().unwrap().len(), 2);
+    let before = r.body["next_before"].as_i64().unwrap();
+    assert_eq!(before, r.body["events"][1]["id"].as_i64().unwrap());
+    let r = get(&net, &format!("/api/v1/events?limit=2&before={before}")).await;
+    let texts: Vec<&str> = r.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["event 2", "event 1"]);
+
+    // Filters.
+    for (query, count) in [
+        ("kind=handoff_completed", 2),
+        ("client=02-00-00-00-01-00", 5),
+        ("client=02:00:00:00:09:09", 0),
+        ("agent=ap2", 0),
+        ("since=1003", 2),
+        ("until=1001", 1),
+        ("since=1001&until=1003&kind=client_joined", 1),
+    ] {
+        let r = get(&net, &format!("/api/v1/events?{query}")).await;
+        assert_eq!(r.status, 200, "{query}: {}", r.body);
+        assert_eq!(r.body["events"].as_array().unwrap().len(), count, "{query}");
+    }
+    // Bad input, with a store behind it.
+    let r = get(&net, "/api/v1/events?client=nope").await;
+    assert_eq!(r.status, 400);
+    assert!(r.error().starts_with("bad MAC address"), "{}", r.error());
+    let r = get(&net, "/api/v1/events?before=first").await;
+    assert_eq!(r.status, 400);
+    assert!(r.error().contains("before"), "{}", r.error());
+
+    let r = get(&net, "/api/v1/store").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["backend"], "sqlite");
+    assert_eq!(r.body["written"], 5);
+    assert_eq!(
+        (
+            &r.body["failed_attempts"],
+            &r.body["overflowed"],
+            &r.body["failing"],
+            &r.body["last_error"]
+        ),
+        (&json!(0), &json!(0), &json!(false), &Value::Null)
+    );
 }

@@ -187,7 +187,23 @@ pub fn decode<M: Message>(buf: &mut BytesMut) -> Result<Option<M>, DecodeError> 
 }
 
 /// Decodes one frame's payload.
+///
+/// A well-formed message is deserialized straight from the bytes; only
+/// one that fails goes through a `serde_json::Value` to find its id and
+/// type for the error (the controller ingests thousands of statistics
+/// messages a second, and building a `Value` of each first was most of
+/// its allocations).
 pub fn parse<M: Message>(payload: &[u8]) -> Result<M, DecodeError> {
+    match serde_json::from_slice::<M>(payload) {
+        Ok(msg) => Ok(msg),
+        Err(_) => diagnose(payload),
+    }
+}
+
+/// The error of a payload that did not deserialize, with the message's id
+/// and type when it has them (or the message, if the value does
+/// deserialize after all).
+fn diagnose<M: Message>(payload: &[u8]) -> Result<M, DecodeError> {
     let value: serde_json::Value =
         serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed {
             id: None,
@@ -264,6 +280,24 @@ mod tests {
         b.extend_from_slice(&(payload.len() as u32).to_be_bytes());
         b.extend_from_slice(payload);
         b
+    }
+
+    #[test]
+    fn statistics_without_drops_still_decode() {
+        // An agent older than the drop counters.
+        let msg: AgentMsg = parse(br#"{"type":"stats","clients":[],"radios":[]}"#).unwrap();
+        assert_eq!(
+            msg,
+            AgentMsg::Stats {
+                clients: vec![],
+                radios: vec![],
+                drops: vec![],
+            }
+        );
+        // And none are sent when there are none.
+        let mut buf = BytesMut::new();
+        encode(&msg, &mut buf).unwrap();
+        assert!(!String::from_utf8_lossy(&buf).contains("drops"));
     }
 
     #[test]
@@ -481,6 +515,10 @@ mod tests {
             AgentMsg::Stats {
                 clients: vec![],
                 radios: vec![],
+                drops: vec![DropCount {
+                    cause: "duplicate".into(),
+                    frames: 3,
+                }],
             },
             AgentMsg::Matched {
                 subscription: 1,

@@ -174,6 +174,16 @@ pub struct ClientStats {
     pub inactive_ms: u64,
 }
 
+/// Frames an agent dropped for one cause, counted since it started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropCount {
+    /// The cause, a stable snake_case name (`not_our_client`,
+    /// `truncated`, `bad_frame`, ...).
+    pub cause: String,
+    /// Frames.
+    pub frames: u64,
+}
+
 /// Per-radio statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RadioStats {
@@ -292,6 +302,10 @@ pub enum AgentMsg {
         clients: Vec<ClientStats>,
         /// Per radio.
         radios: Vec<RadioStats>,
+        /// Frames the agent dropped since it started, by cause (only
+        /// causes that dropped any; absent from older agents).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        drops: Vec<DropCount>,
     },
     /// A subscription matched.
     Matched {

@@ -1,6 +1,6 @@
 //! The agent core driven with exact inputs and times.
 
-use odin_proto::msg::{Band, Relation, Statistic, Subscription, SwitchTime};
+use odin_proto::msg::{Band, DropCount, Relation, Statistic, Subscription, SwitchTime};
 use odin_wire::ieee80211::{
     AuthAlgorithm, AuthRepr, MgmtBody, MgmtHeader, MgmtRepr, ProbeReqRepr, StatusCode,
 };
@@ -264,6 +264,75 @@ fn hosts_an_lvap_and_serves_its_client_only() {
 }
 
 #[test]
+fn dropped_frames_are_counted_by_cause_and_outlive_their_lvap() {
+    let mut core = core(8);
+    up(&mut core);
+    let out = step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::AddLvap {
+            id: 7,
+            lvap: spec(CLIENT, BSSID, 1),
+            station: None,
+        }),
+        ms(10),
+    );
+    confirm(&mut core, out, ms(11), None);
+    // Another station's authentication on this LVAP's interface, twice
+    // (it has no LVAP here), and a frame that is not a MAC header.
+    let auth = frame(
+        OTHER,
+        BSSID,
+        BSSID,
+        MgmtBody::Auth(AuthRepr {
+            algorithm: AuthAlgorithm::OpenSystem,
+            transaction: 1,
+            status: StatusCode::Success,
+            rest: &[],
+        }),
+    );
+    for at in [20, 21] {
+        let from_other = RadioEvent::Frame {
+            bssid: Some(BSSID),
+            frame: auth.clone(),
+            signal_dbm: Some(-40),
+        };
+        step(&mut core, AgentInput::Radio(1, from_other), ms(at));
+    }
+    step(&mut core, heard(1, vec![0x40, 0], -40), ms(22));
+    let expected = vec![
+        DropCount {
+            cause: "bad_frame".into(),
+            frames: 1,
+        },
+        DropCount {
+            cause: "no_lvap".into(),
+            frames: 2,
+        },
+    ];
+    assert_eq!(core.drops(), expected);
+    // The LVAP goes; what it dropped stays counted.
+    let out = step(
+        &mut core,
+        AgentInput::Controller(ControllerMsg::RemoveLvap {
+            id: 8,
+            bssid: BSSID,
+            deauthenticate: false,
+            at: None,
+            announce: None,
+        }),
+        ms(30),
+    );
+    confirm(&mut core, out, ms(31), None);
+    assert_eq!(core.lvaps().count(), 0);
+    assert_eq!(core.drops(), expected);
+    let out = step(&mut core, AgentInput::Tick, ms(1000));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        AgentOutput::Controller(AgentMsg::Stats { drops, .. }) if *drops == expected
+    )));
+}
+
+#[test]
 fn refuses_what_it_cannot_do() {
     let mut core = core(1);
     up(&mut core);
@@ -397,9 +466,15 @@ fn heartbeats_and_statistics_at_exact_times_and_nothing_while_away() {
         out[0],
         AgentOutput::Controller(AgentMsg::Heartbeat { seq: 1 })
     );
-    let AgentOutput::Controller(AgentMsg::Stats { clients, radios }) = &out[1] else {
+    let AgentOutput::Controller(AgentMsg::Stats {
+        clients,
+        radios,
+        drops,
+    }) = &out[1]
+    else {
         panic!("{out:?}")
     };
+    assert!(drops.is_empty(), "nothing dropped: {drops:?}");
     assert_eq!(clients.len(), 1);
     assert_eq!(
         (

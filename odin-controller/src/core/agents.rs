@@ -25,15 +25,16 @@
 use std::collections::BTreeMap;
 
 use odin_proto::msg::{
-    AgentMsg, ClientEvent, ClientStats, ControllerMsg, LeaveReason, LvapStatus, RadioInfo,
-    RadioStats, PROTOCOL_VERSION,
+    AgentMsg, ClientEvent, ClientStats, ControllerMsg, DropCount, LeaveReason, LvapStatus,
+    RadioIndex, RadioInfo, RadioStats, PROTOCOL_VERSION,
 };
 use odin_proto::{MacAddr, StationState};
 
 use super::api::{ControllerEvent, DownReason, Output, RadioRef, SessionId};
 use super::placement::PlacementJob;
-use super::registry::{Agent, Client, Lvap, LvapState, Radio};
+use super::registry::{Agent, Lvap, LvapState, Radio};
 use super::time::Instant;
+use super::timers::Timer;
 use super::{Answer, Controller, Purpose, Session};
 
 impl Controller {
@@ -59,6 +60,9 @@ impl Controller {
             last_heard: None,
             last_down: None,
             round_trip_us: 0,
+            round_trip_at: None,
+            frames_dropped: BTreeMap::new(),
+            drops_reported: BTreeMap::new(),
         });
         let old = agent.session.replace(session);
         agent.up = false;
@@ -71,6 +75,8 @@ impl Controller {
                 last_heard: now,
             },
         );
+        self.timers
+            .set(now + self.config.heartbeat_timeout, Timer::Session(session));
         if let Some(old) = old {
             self.end_session(old, DownReason::Replaced, now, out);
         }
@@ -178,6 +184,8 @@ impl Controller {
         };
         s.last_heard = now;
         let hello_done = s.hello;
+        self.timers
+            .set(now + self.config.heartbeat_timeout, Timer::Session(session));
         let name = s.agent.clone();
         if let Some(agent) = self.agents.get_mut(&name) {
             agent.last_heard = Some(now);
@@ -234,7 +242,11 @@ impl Controller {
                 event,
                 station,
             } => self.client_event(&name, bssid, client, event, station, now, out),
-            AgentMsg::Stats { clients, radios } => self.stats(&name, clients, radios, now),
+            AgentMsg::Stats {
+                clients,
+                radios,
+                drops,
+            } => self.stats(&name, clients, radios, drops, now),
             AgentMsg::Matched {
                 subscription,
                 client,
@@ -284,8 +296,13 @@ impl Controller {
                 let sample = now
                     .micros_since(pending.sent)
                     .saturating_sub(pending.held_us);
-                let decayed = agent.round_trip_us - agent.round_trip_us / 8;
+                let quiet_s = agent
+                    .round_trip_at
+                    .map_or(0, |at| now.micros_since(at) / 1_000_000);
+                let decayed =
+                    (agent.round_trip_us - agent.round_trip_us / 8) >> (quiet_s / 2).min(63);
                 agent.round_trip_us = sample.max(decayed);
+                agent.round_trip_at = Some(now);
             }
             self.resolve(pending, answer, now, out);
         }
@@ -427,7 +444,7 @@ impl Controller {
             })
             .collect();
         for (client, at, station) in unreported {
-            if let Some(c) = self.clients.get_mut(&client) {
+            if let Some(mut c) = self.clients.get_mut(&client) {
                 c.lvap = None;
             }
             if !self.has_room(&at) {
@@ -437,6 +454,7 @@ impl Controller {
             re_added += 1;
             self.placements
                 .insert(client, PlacementJob::immediate(now, station));
+            self.timers.set(now, Timer::Window(client));
             self.place_on(client, at, now, out);
         }
         for client in elsewhere {
@@ -470,10 +488,7 @@ impl Controller {
             .get(&at.agent)
             .is_some_and(|a| a.radios.contains_key(&at.radio));
         let fits = radio_exists && self.has_room(at);
-        let c = self
-            .clients
-            .entry(client)
-            .or_insert_with(|| Client::new(client));
+        let mut c = self.clients.get_or_new(client);
         if c.bssid.is_some_and(|b| b != bssid) {
             return Verdict::Remove {
                 place_elsewhere: false,
@@ -524,8 +539,9 @@ impl Controller {
             // Where the agent has it (it knows), if that radio still exists
             // and has room (its limit may have shrunk).
             c.lvap = None;
+            drop(c);
             if radio_exists && self.has_room(at) {
-                if let Some(c) = self.clients.get_mut(&client) {
+                if let Some(mut c) = self.clients.get_mut(&client) {
                     c.lvap = Some(Lvap {
                         at: at.clone(),
                         state: LvapState::Active,
@@ -541,12 +557,13 @@ impl Controller {
         if station.is_some() {
             c.station = station;
         }
+        drop(c);
         if !self.bssids.claim(bssid, client) {
             return Verdict::Remove {
                 place_elsewhere: false,
             };
         }
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.bssid = Some(bssid);
         }
         if !radio_exists || !self.has_room(at) {
@@ -555,7 +572,7 @@ impl Controller {
             };
         }
         self.placements.remove(&client);
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.lvap = Some(Lvap {
                 at: at.clone(),
                 state: LvapState::Active,
@@ -584,20 +601,14 @@ impl Controller {
         if stranded {
             let at = now + self.config.heartbeat_timeout;
             self.stranded.insert(client, (agent.to_owned(), bssid, at));
+            self.timers.set(at, Timer::Stranded(client));
         }
     }
 
-    /// Authorizes the stranded LVAPs whose wait is over and that are still
-    /// where they were adopted.
-    pub(crate) fn repair_stranded(&mut self, now: Instant, out: &mut Vec<Output>) {
-        let due: Vec<(MacAddr, String, MacAddr)> = self
-            .stranded
-            .iter()
-            .filter(|(_, (_, _, at))| *at <= now)
-            .map(|(c, (agent, bssid, _))| (*c, agent.clone(), *bssid))
-            .collect();
-        for (client, agent, bssid) in due {
-            self.stranded.remove(&client);
+    /// Authorizes a stranded LVAP whose wait is over, if it is still where
+    /// it was adopted.
+    pub(crate) fn repair_stranded(&mut self, client: MacAddr, now: Instant, out: &mut Vec<Output>) {
+        if let Some((agent, bssid, _)) = self.stranded.remove(&client) {
             let still_there = self.clients.get(&client).is_some_and(|c| {
                 c.bssid == Some(bssid)
                     && c.lvap
@@ -630,7 +641,7 @@ impl Controller {
         out: &mut Vec<Output>,
     ) {
         let target = self.handoffs.get(&client).map(|h| h.target.agent.clone());
-        let Some(c) = self.clients.get_mut(&client) else {
+        let Some(mut c) = self.clients.get_mut(&client) else {
             self.counters.stray_client_events += 1;
             return;
         };
@@ -682,6 +693,7 @@ impl Controller {
                 }));
                 if gone && active_here {
                     c.lvap = None;
+                    drop(c);
                     tracing::info!(%client, %agent, %bssid, ?reason, "client gone: its LVAP is removed");
                     self.cleanup_remove(&agent, client, bssid, None, now, out);
                 }
@@ -695,11 +707,25 @@ impl Controller {
         agent: &str,
         clients: Vec<ClientStats>,
         radios: Vec<RadioStats>,
+        drops: Vec<DropCount>,
         now: Instant,
     ) {
         let Some(a) = self.agents.get_mut(agent) else {
             return;
         };
+        for DropCount { cause, frames } in drops {
+            // A count that went down: the agent started again from zero.
+            let last = a.drops_reported.get(&cause).copied().unwrap_or(0);
+            let grown = if frames >= last {
+                frames - last
+            } else {
+                frames
+            };
+            if grown > 0 {
+                *a.frames_dropped.entry(cause.clone()).or_default() += grown;
+            }
+            a.drops_reported.insert(cause, frames);
+        }
         for stats in radios {
             match a.radios.get_mut(&stats.radio) {
                 Some(radio) => {
@@ -712,35 +738,49 @@ impl Controller {
                 }
             }
         }
+        // One key per radio of the message, cloned only into a client that
+        // has none for it yet: a message carries a hundred clients or so,
+        // and thousands come every second.
+        let refs: BTreeMap<RadioIndex, RadioRef> = a
+            .radios
+            .keys()
+            .map(|radio| {
+                let at = RadioRef {
+                    agent: agent.to_owned(),
+                    radio: *radio,
+                };
+                (*radio, at)
+            })
+            .collect();
         for stats in clients {
-            if !a.radios.contains_key(&stats.radio) {
+            let Some(at) = refs.get(&stats.radio) else {
                 self.counters.unknown_radios += 1;
                 self.counters.protocol_errors += 1;
                 continue;
-            }
+            };
             // Only clients already known: statistics do not create clients.
-            let Some(c) = self.clients.get_mut(&stats.client) else {
+            let Some(mut c) = self.clients.get_mut(&stats.client) else {
                 continue;
             };
-            let at = RadioRef {
-                agent: agent.to_owned(),
-                radio: stats.radio,
-            };
             if let Some(signal_dbm) = stats.signal_dbm {
-                let heard_at =
-                    now.saturating_sub(std::time::Duration::from_millis(stats.inactive_ms));
-                let newer = c.signals.get(&at).is_none_or(|h| h.at < heard_at);
-                if newer {
-                    c.signals.insert(
-                        at.clone(),
-                        super::Heard {
-                            signal_dbm,
-                            at: heard_at,
-                        },
-                    );
+                let heard = super::Heard {
+                    signal_dbm,
+                    at: now.saturating_sub(std::time::Duration::from_millis(stats.inactive_ms)),
+                };
+                match c.signals.get_mut(at) {
+                    Some(old) if old.at < heard.at => *old = heard,
+                    Some(_) => {}
+                    None => {
+                        c.signals.insert(at.clone(), heard);
+                    }
                 }
             }
-            c.stats.insert(at, (stats, now));
+            match c.stats.get_mut(at) {
+                Some(old) => *old = (stats, now),
+                None => {
+                    c.stats.insert(at.clone(), (stats, now));
+                }
+            }
         }
     }
 }

@@ -266,7 +266,7 @@ impl Controller {
             announce: None,
         };
         self.handoffs.insert(client, handoff);
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.lvap = Some(Lvap {
                 at: lvap.at,
                 state: LvapState::Migrating(id),
@@ -430,7 +430,7 @@ impl Controller {
             h.source.clone()
         };
         let id = h.id;
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.lvap = Some(Lvap {
                 at,
                 state: LvapState::Migrating(id),
@@ -810,7 +810,7 @@ impl Controller {
         report_failure(&h, step, reason, rollback.clone(), out);
         match rollback {
             Rollback::Nothing | Rollback::RemovedAtTarget | Rollback::RestoredAtSource => {
-                if let Some(c) = self.clients.get_mut(&client) {
+                if let Some(mut c) = self.clients.get_mut(&client) {
                     c.lvap = Some(Lvap {
                         at: h.source.clone(),
                         state: LvapState::Active,
@@ -830,7 +830,7 @@ impl Controller {
         self.drop_switch_authorize(client);
         let h = self.handoffs.remove(&client)?;
         self.pending.remove(&h.request);
-        if let (Some(c), Some(station)) = (self.clients.get_mut(&client), h.station.clone()) {
+        if let (Some(mut c), Some(station)) = (self.clients.get_mut(&client), h.station.clone()) {
             c.station = Some(station);
         }
         Some(h)
@@ -844,7 +844,7 @@ impl Controller {
         };
         self.pending.remove(&h.request);
         h.durations.total_us = now.micros_since(h.started);
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.lvap = Some(Lvap {
                 at: h.target.clone(),
                 state: LvapState::Active,

@@ -84,11 +84,12 @@ pub mod handoff;
 pub mod placement;
 mod registry;
 mod time;
+mod timers;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use odin_proto::msg::{
     AgentMsg, ControllerMsg, LvapSpec, RadioIndex, RadioInfo, RequestId, Subscription,
@@ -106,7 +107,8 @@ pub use registry::{Agent, Client, Heard, Lvap, LvapState, Radio};
 pub use time::Instant;
 
 use placement::PlacementJob;
-use registry::BssidAllocator;
+use registry::{BssidAllocator, Clients};
+use timers::{Timer, Timers};
 
 /// A connection to an agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +204,9 @@ pub struct Controller {
     placement: Box<dyn Placement>,
     sessions: BTreeMap<SessionId, Session>,
     agents: BTreeMap<String, Agent>,
-    clients: BTreeMap<MacAddr, Client>,
+    clients: Clients,
+    /// Every deadline of the state, earliest first (see `timers`).
+    timers: Timers,
     bssids: BssidAllocator,
     pending: BTreeMap<RequestId, Pending>,
     placements: BTreeMap<MacAddr, PlacementJob>,
@@ -229,6 +233,7 @@ impl std::fmt::Debug for Controller {
         f.debug_struct("Controller")
             .field("agents", &self.agents.len())
             .field("clients", &self.clients.len())
+            .field("timers", &self.timers.len())
             .field("pending", &self.pending.len())
             .field("handoffs", &self.handoffs.len())
             .field("counters", &self.counters)
@@ -250,7 +255,8 @@ impl Controller {
             placement,
             sessions: BTreeMap::new(),
             agents: BTreeMap::new(),
-            clients: BTreeMap::new(),
+            clients: Clients::default(),
+            timers: Timers::default(),
             pending: BTreeMap::new(),
             placements: BTreeMap::new(),
             handoffs: BTreeMap::new(),
@@ -281,6 +287,7 @@ impl Controller {
             }
         }
         self.run_apps(from, now, out);
+        self.settle();
     }
 
     /// Takes a command from the API, like `handle(Input::Command(..))`,
@@ -302,6 +309,7 @@ impl Controller {
         self.now = now;
         let id = self.command_as(origin, command, now, out);
         self.run_apps(from, now, out);
+        self.settle();
         id
     }
 
@@ -366,6 +374,15 @@ impl Controller {
 
     /// When the next [`Input::Tick`] is due, if anything waits on time.
     pub fn poll_at(&self) -> Option<Instant> {
+        [self.timers.next(), self.apps.poll_at()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// [`Controller::poll_at`] the slow way, from every deadline of the
+    /// state: what the timer queue must agree with.
+    fn poll_at_scan(&self) -> Option<Instant> {
         let sessions = self
             .sessions
             .values()
@@ -403,6 +420,9 @@ impl Controller {
                 last_heard: None,
                 last_down: None,
                 round_trip_us: 0,
+                round_trip_at: None,
+                frames_dropped: BTreeMap::new(),
+                drops_reported: BTreeMap::new(),
             },
         );
     }
@@ -428,7 +448,7 @@ impl Controller {
         let mut client = Client::new(mac);
         client.bssid = bssid;
         client.station = station.filter(|s| s.sta == mac);
-        self.clients.insert(mac, client);
+        self.clients.insert_new(client);
         true
     }
 
@@ -456,7 +476,7 @@ impl Controller {
 
     /// Every client ever heard, by address.
     pub fn clients(&self) -> &BTreeMap<MacAddr, Client> {
-        &self.clients
+        self.clients.map()
     }
 
     /// One client.
@@ -479,6 +499,11 @@ impl Controller {
         self.pending.len()
     }
 
+    /// The clients whose LVAP is hosted (or being placed) on a radio.
+    pub fn lvaps_on(&self, at: &RadioRef) -> impl Iterator<Item = MacAddr> + '_ {
+        self.clients.on(at).into_iter().flatten().copied()
+    }
+
     /// Whether an agent is up (connected and said hello).
     pub fn is_up(&self, agent: &str) -> bool {
         self.agents.get(agent).is_some_and(|a| a.up)
@@ -488,11 +513,7 @@ impl Controller {
     /// placed there, and the slots running handoffs hold (the target's
     /// before it hosts the LVAP, the source's afterwards, for a rollback).
     pub fn load(&self, at: &RadioRef) -> u32 {
-        let hosted = self
-            .clients
-            .values()
-            .filter(|c| c.lvap.as_ref().is_some_and(|l| l.at == *at))
-            .count();
+        let hosted = self.clients.on(at).map_or(0, BTreeSet::len);
         let reserved = self
             .handoffs
             .values()
@@ -515,38 +536,40 @@ impl Controller {
     }
 
     fn tick(&mut self, now: Instant, out: &mut Vec<Output>) {
-        self.repair_stranded(now, out);
-        let timeout = self.config.heartbeat_timeout;
-        let expired: Vec<(SessionId, bool)> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.last_heard + timeout <= now)
-            .map(|(id, s)| (*id, s.hello))
-            .collect();
-        for (session, hello) in expired {
-            let reason = if hello {
-                DownReason::HeartbeatTimeout
-            } else {
-                DownReason::HelloTimeout
-            };
-            self.end_session(session, reason, now, out);
-        }
-        let due: Vec<RequestId> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            // An earlier answer may have resolved this one (an agent declared
-            // down resolves all its requests).
-            if let Some(pending) = self.pending.remove(&id) {
-                self.counters.timeouts += 1;
-                tracing::debug!(id, agent = %pending.agent, "request timed out");
-                self.resolve(pending, Answer::Timeout, now, out);
+        // Handling a deadline can open another that is due at once (a
+        // placement without a window): a few rounds, not forever.
+        for _ in 0..8 {
+            let due = self.due_timers(now);
+            if due.is_empty() {
+                break;
+            }
+            for timer in due {
+                // An earlier one may have settled this one (an agent
+                // declared down resolves all its requests).
+                if self.timer_due(timer).is_none_or(|at| at > now) {
+                    continue;
+                }
+                match timer {
+                    Timer::Stranded(client) => self.repair_stranded(client, now, out),
+                    Timer::Session(session) => {
+                        let reason = if self.sessions.get(&session).is_some_and(|s| s.hello) {
+                            DownReason::HeartbeatTimeout
+                        } else {
+                            DownReason::HelloTimeout
+                        };
+                        self.end_session(session, reason, now, out);
+                    }
+                    Timer::Request(id) => {
+                        if let Some(pending) = self.pending.remove(&id) {
+                            self.counters.timeouts += 1;
+                            tracing::debug!(id, agent = %pending.agent, "request timed out");
+                            self.resolve(pending, Answer::Timeout, now, out);
+                        }
+                    }
+                    Timer::Window(client) => self.close_window(client, now, out),
+                }
             }
         }
-        self.close_windows(now, out);
     }
 
     /// Sends a command to an agent's current session and records it as
@@ -578,6 +601,8 @@ impl Controller {
                 held_us: 0,
             },
         );
+        self.timers
+            .set(now + self.config.step_timeout, Timer::Request(id));
         out.push(Output::Send {
             session,
             msg: make(id),
@@ -774,7 +799,7 @@ impl Controller {
             Ok(found) => found,
             Err(e) => return Some(Err(e)),
         };
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.lvap = None;
             c.station = None;
         }
@@ -1051,6 +1076,18 @@ impl Controller {
                     return Err(format!("switch authorization {id} of {client} is stale"));
                 }
             }
+        }
+        // 8. The kept counts of LVAPs per radio and the timer queue agree
+        // with the state they index.
+        if let Some((at, kept, counted)) = self.clients.miscounted() {
+            return Err(format!("{at} indexed {kept} LVAPs, holds {counted}"));
+        }
+        if self.poll_at() != self.poll_at_scan() {
+            return Err(format!(
+                "the timer queue says {:?}, the state {:?}",
+                self.poll_at(),
+                self.poll_at_scan()
+            ));
         }
         Ok(())
     }

@@ -22,8 +22,9 @@ use odin_proto::msg::ControllerMsg;
 use odin_proto::{MacAddr, StationState};
 
 use super::api::{ControllerEvent, Output, RadioRef};
-use super::registry::{Client, Lvap, LvapState};
+use super::registry::{Lvap, LvapState};
 use super::time::Instant;
+use super::timers::Timer;
 use super::{Answer, Controller, Purpose};
 use odin_proto::msg::RequestId;
 
@@ -132,10 +133,7 @@ impl Controller {
             self.counters.protocol_errors += 1;
             return;
         }
-        let c = self
-            .clients
-            .entry(client)
-            .or_insert_with(|| Client::new(client));
+        let mut c = self.clients.get_or_new(client);
         c.signals.insert(
             at.clone(),
             super::Heard {
@@ -162,24 +160,18 @@ impl Controller {
                     },
                 },
             );
+            self.timers
+                .set(now + self.config.placement_window, Timer::Window(client));
         }
     }
 
     /// Places the clients whose window closed.
-    pub(crate) fn close_windows(&mut self, now: Instant, out: &mut Vec<Output>) {
-        let due: Vec<MacAddr> = self
-            .placements
-            .iter()
-            .filter(|(_, job)| job.window_end().is_some_and(|end| end <= now))
-            .map(|(client, _)| *client)
-            .collect();
-        for client in due {
-            let Some(started) = self.placements.get(&client).map(|j| j.started) else {
-                continue;
-            };
-            let remaining = self.ranked(client, started, &[]);
-            self.try_next(client, remaining, now, out);
-        }
+    pub(crate) fn close_window(&mut self, client: MacAddr, now: Instant, out: &mut Vec<Output>) {
+        let Some(started) = self.placements.get(&client).map(|j| j.started) else {
+            return;
+        };
+        let remaining = self.ranked(client, started, &[]);
+        self.try_next(client, remaining, now, out);
     }
 
     /// The radios that heard `client` since `since` and could take it,
@@ -245,12 +237,13 @@ impl Controller {
             // Already being placed.
             return;
         }
-        let Some(c) = self.clients.get_mut(&client) else {
+        let Some(mut c) = self.clients.get_mut(&client) else {
             return;
         };
         c.lvap = None;
         let station = c.station.clone();
         let bssid = c.bssid;
+        drop(c);
         self.placements.remove(&client);
         let since = now.saturating_sub(self.config.signal_max_age);
         let remaining = self.ranked(client, since, exclude);
@@ -266,6 +259,7 @@ impl Controller {
         }
         self.placements
             .insert(client, PlacementJob::immediate(now, station));
+        self.timers.set(now, Timer::Window(client));
         self.try_next(client, remaining, now, out);
     }
 
@@ -293,7 +287,7 @@ impl Controller {
             return;
         };
         let station = job.station.clone();
-        if let Some(c) = self.clients.get_mut(&client) {
+        if let Some(mut c) = self.clients.get_mut(&client) {
             c.lvap = None;
         }
         while !remaining.is_empty() {
@@ -316,7 +310,7 @@ impl Controller {
             else {
                 continue;
             };
-            if let Some(c) = self.clients.get_mut(&client) {
+            if let Some(mut c) = self.clients.get_mut(&client) {
                 c.lvap = Some(Lvap {
                     at: at.clone(),
                     state: LvapState::Placing,
@@ -341,7 +335,7 @@ impl Controller {
 
     /// The client's BSSID, allocated at its first placement.
     fn bssid_of(&mut self, client: MacAddr) -> Option<MacAddr> {
-        let c = self.clients.get_mut(&client)?;
+        let mut c = self.clients.get_mut(&client)?;
         if let Some(bssid) = c.bssid {
             return Some(bssid);
         }
@@ -398,7 +392,7 @@ impl Controller {
                 return;
             }
             self.placements.remove(&client);
-            if let Some(c) = self.clients.get_mut(&client) {
+            if let Some(mut c) = self.clients.get_mut(&client) {
                 c.lvap = Some(Lvap {
                     at: at.clone(),
                     state: LvapState::Active,

@@ -5,10 +5,37 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
 
 use crate::core::{CommandError, HandoffStep, Rollback};
 use crate::server::ServerGone;
+
+/// The body of every error answer, as the OpenAPI document describes it:
+/// the message and, for a handoff that is in the way or that failed, more
+/// fields. (The body itself is written by [`ApiError`]'s
+/// `into_response`; a test below checks the two agree.)
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"error": "unknown client 02:00:00:00:09:09"}))]
+pub struct ErrorBody {
+    /// What went wrong, in words.
+    pub error: String,
+    /// The handoff in progress (409) or the one that failed (502).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<u64>,
+    /// The step of a failed handoff: `export`, `add`, `remove` or
+    /// `authorize` (502).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Why that step failed (502).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the rollback did: `nothing`, `removed_at_target`,
+    /// `restored_at_source` or `replaced` (502).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+}
 
 /// A failed request.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,5 +284,34 @@ mod tests {
         assert_eq!(failed.details["step"], "add");
         assert_eq!(failed.details["rollback"], "removed_at_target");
         assert_eq!(failed.details["handoff"], 5);
+    }
+
+    #[test]
+    fn the_documented_error_body_has_every_field_an_error_carries() {
+        let schema = serde_json::to_value(<ErrorBody as utoipa::PartialSchema>::schema())
+            .unwrap_or_default();
+        let properties = &schema["properties"];
+        assert_eq!(properties["error"]["type"], "string");
+        assert_eq!(schema["required"], json!(["error"]));
+        let errors = [
+            ApiError::from(CommandError::HandoffInProgress(HandoffId(4))),
+            ApiError::from(CommandError::HandoffFailed {
+                handoff: HandoffId(5),
+                step: HandoffStep::RemoveAtSource,
+                reason: "gone".into(),
+                rollback: Rollback::RestoredAtSource,
+            }),
+        ];
+        for error in errors {
+            for (key, value) in &error.details {
+                let documented = properties[key.as_str()]["type"][0].as_str();
+                let actual = match value {
+                    Value::Number(_) => "integer",
+                    Value::String(_) => "string",
+                    other => panic!("{key}: {other} is neither"),
+                };
+                assert_eq!(documented, Some(actual), "{key}");
+            }
+        }
     }
 }

@@ -39,6 +39,12 @@ struct Outcome {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Dropped {
+    agent: String,
+    cause: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct App {
     app: String,
 }
@@ -56,6 +62,7 @@ pub struct Metrics {
     timeouts: Counter,
     handoffs: Family<Outcome, Counter>,
     handoff_seconds: Histogram,
+    frames_dropped: Family<Dropped, Counter>,
     app_errors: Family<App, Counter>,
     app_panics: Family<App, Counter>,
     store_written: Counter,
@@ -88,6 +95,7 @@ impl Metrics {
             handoff_seconds: Histogram::new(
                 prometheus_client::metrics::histogram::exponential_buckets(0.001, 2.0, 15),
             ),
+            frames_dropped: Family::default(),
             app_errors: Family::default(),
             app_panics: Family::default(),
             store_written: Counter::default(),
@@ -135,6 +143,11 @@ impl Metrics {
                 "handoff_duration_seconds",
                 "Duration of completed handoffs, from the command to the end",
                 m.handoff_seconds.clone(),
+            );
+            r.register(
+                "frames_dropped",
+                "Frames the agents dropped, by agent and cause (not_our_client, wrong_bssid, duplicate, truncated, bad_frame, ...)",
+                m.frames_dropped.clone(),
             );
             r.register(
                 "app_errors",
@@ -219,17 +232,29 @@ impl Metrics {
                         lvaps[i] += 1;
                     }
                 }
+                let dropped: Vec<(String, String, u64)> = agents
+                    .values()
+                    .flat_map(|a| {
+                        a.frames_dropped
+                            .iter()
+                            .map(|(cause, n)| (a.name.clone(), cause.clone(), *n))
+                    })
+                    .collect();
                 (
-                    up,
-                    agents.len(),
-                    core.clients().len(),
-                    lvaps,
+                    (up, agents.len(), core.clients().len(), lvaps),
                     *core.counters(),
                     core.apps(),
+                    dropped,
                 )
             })
             .await?;
-        let (up, known, clients, lvaps, counters, apps) = snapshot;
+        let ((up, known, clients, lvaps), counters, apps, dropped) = snapshot;
+        for (agent, cause, n) in dropped {
+            raise(
+                &self.frames_dropped.get_or_create(&Dropped { agent, cause }),
+                n,
+            );
+        }
         self.agents_up.set(up as i64);
         self.agents_known.set(known as i64);
         self.clients.set(clients as i64);

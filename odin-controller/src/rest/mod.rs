@@ -3,10 +3,12 @@
 //! or the dashboard gives it (move a client, disconnect it, change a
 //! radio's channel).
 //!
-//! [`router`] builds the [`axum::Router`] on a [`ControllerHandle`];
-//! [`serve`] runs it on a bound listener until a shutdown token is
-//! cancelled. The daemon serves it with `--api-listen HOST:PORT` and
-//! `--api-tokens PATH`:
+//! [`router`] builds the [`axum::Router`] on a [`ControllerHandle`] from
+//! the list of [`endpoints`]; [`serve`] runs it on a bound listener until a
+//! shutdown token is cancelled. The API describes itself: its OpenAPI
+//! document, generated from the handlers and the types they answer with
+//! ([`openapi`]), is served at `GET /api/v1/openapi.json`. The daemon
+//! serves the API with `--api-listen HOST:PORT` and `--api-tokens PATH`:
 //!
 //! ```text
 //! odin-controller token create --file /etc/odin/api-tokens --name dashboard
@@ -61,6 +63,19 @@
 //!
 //! ```text
 //! curl http://127.0.0.1:8080/api/v1/health
+//! ```
+//!
+//! ## `GET /api/v1/openapi.json`
+//!
+//! The OpenAPI 3.1 document of this API: every endpoint below with its
+//! parameters, request body, answers and errors (each with its status),
+//! the shapes of all bodies, and the bearer scheme. It is generated from
+//! the code ([`openapi`]), so it cannot fall behind it; a test checks that
+//! it documents exactly the endpoints the router serves. It wants a token
+//! like every endpoint but health.
+//!
+//! ```text
+//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/openapi.json
 //! ```
 //!
 //! ## `GET /api/v1/agents`, `GET /api/v1/agents/{agent}`
@@ -223,6 +238,7 @@
 
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod tokens;
 pub mod views;
 
@@ -231,11 +247,11 @@ use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Extension, Json, Router};
 use odin_proto::msg::RadioIndex;
 use odin_proto::MacAddr;
@@ -244,12 +260,13 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
 
 use crate::core::{Command, CommandError, CommandOk};
 use crate::server::ControllerHandle;
 use crate::store::{EventFilter, Recorder, Storage};
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub use metrics::Metrics;
 pub use tokens::{ApiTokens, Verdict};
 
@@ -262,6 +279,10 @@ pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How long [`serve`] lets running requests finish after shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How a client's address in a path is described.
+const MAC_PARAM: &str =
+    "The client's MAC address: `aa:bb:cc:dd:ee:ff` (`aa-bb-cc-dd-ee-ff` and upper case accepted)";
 
 /// The longest `cause` a handoff takes.
 const MAX_CAUSE: usize = 256;
@@ -294,8 +315,71 @@ impl Caller {
     }
 }
 
-/// The API on a running controller. Every route is under `/api/v1`; all
-/// but `/api/v1/health` need a token from `auth`.
+/// One endpoint the API serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Its method.
+    pub method: Method,
+    /// Its path, a parameter written `{name}` (as OpenAPI writes it).
+    pub path: &'static str,
+    /// Whether it wants a bearer token (every endpoint but health).
+    pub needs_token: bool,
+}
+
+/// An [`Endpoint`] and its handler: `endpoint!(GET "/path", token, handler)`
+/// (or `open` for one without a token).
+macro_rules! endpoint {
+    ($method:ident $path:literal, $auth:ident, $handler:expr) => {
+        (
+            Endpoint {
+                method: Method::$method,
+                path: $path,
+                needs_token: endpoint!(@$auth),
+            },
+            axum::routing::on(MethodFilter::$method, $handler),
+        )
+    };
+    (@token) => {
+        true
+    };
+    (@open) => {
+        false
+    };
+}
+
+/// Every endpoint and its handler: the one list [`router`] is built from.
+/// An endpoint added here and not to [`openapi::ApiDoc`] fails the tests.
+fn routes() -> Vec<(Endpoint, MethodRouter<AppState>)> {
+    vec![
+        endpoint!(GET "/api/v1/health", open, health),
+        endpoint!(GET "/api/v1/openapi.json", token, openapi::openapi_json),
+        endpoint!(GET "/api/v1/agents", token, list_agents),
+        endpoint!(GET "/api/v1/agents/{agent}", token, get_agent),
+        endpoint!(POST "/api/v1/agents/{agent}/radios/{radio}/channel", token, set_channel),
+        endpoint!(GET "/api/v1/clients", token, list_clients),
+        endpoint!(GET "/api/v1/clients/{mac}", token, get_client),
+        endpoint!(POST "/api/v1/clients/{mac}/handoff", token, handoff),
+        endpoint!(POST "/api/v1/clients/{mac}/disconnect", token, disconnect),
+        endpoint!(GET "/api/v1/apps", token, list_apps),
+        endpoint!(POST "/api/v1/apps/{name}/enable", token, enable_app),
+        endpoint!(POST "/api/v1/apps/{name}/disable", token, disable_app),
+        endpoint!(PUT "/api/v1/apps/{name}/config", token, configure_app),
+        endpoint!(GET "/api/v1/events", token, list_events),
+        endpoint!(GET "/api/v1/stream", token, stream),
+        endpoint!(GET "/api/v1/store", token, store_status),
+        endpoint!(GET "/metrics", token, prometheus),
+    ]
+}
+
+/// Every endpoint [`router`] serves (and nothing else: the router is built
+/// from this list).
+pub fn endpoints() -> Vec<Endpoint> {
+    routes().into_iter().map(|(endpoint, _)| endpoint).collect()
+}
+
+/// The API on a running controller. Every route but `/metrics` is under
+/// `/api/v1` (see [`endpoints`]); all but `/api/v1/health` need a token
+/// from `auth`.
 pub fn router(handle: ControllerHandle, auth: ApiTokens) -> Router {
     router_with_store(handle, auth, None)
 }
@@ -314,29 +398,18 @@ pub fn router_with_store(
         store,
         metrics,
     };
-    let protected = Router::new()
-        .route("/api/v1/agents", get(list_agents))
-        .route("/api/v1/agents/{agent}", get(get_agent))
-        .route(
-            "/api/v1/agents/{agent}/radios/{radio}/channel",
-            post(set_channel),
-        )
-        .route("/api/v1/clients", get(list_clients))
-        .route("/api/v1/clients/{mac}", get(get_client))
-        .route("/api/v1/clients/{mac}/handoff", post(handoff))
-        .route("/api/v1/clients/{mac}/disconnect", post(disconnect))
-        .route("/api/v1/apps", get(list_apps))
-        .route("/api/v1/apps/{name}/enable", post(enable_app))
-        .route("/api/v1/apps/{name}/disable", post(disable_app))
-        .route("/api/v1/apps/{name}/config", put(configure_app))
-        .route("/api/v1/events", get(list_events))
-        .route("/api/v1/store", get(store_status))
-        .route("/api/v1/stream", get(stream))
-        .route("/metrics", get(prometheus))
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
-        .route("/api/v1/health", get(health))
-        .merge(protected)
+    let mut open = Router::new();
+    let mut protected = Router::new();
+    for (endpoint, handler) in routes() {
+        if endpoint.needs_token {
+            protected = protected.route(endpoint.path, handler);
+        } else {
+            open = open.route(endpoint.path, handler);
+        }
+    }
+    let protected =
+        protected.route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    open.merge(protected)
         .fallback(|| async { error::status_error(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             error::status_error(
@@ -406,8 +479,17 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
     }
 }
 
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// Whether the API serves (no token needed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "system",
+    responses((status = 200, description = "The API serves", body = views::Health)),
+)]
+async fn health() -> Json<views::Health> {
+    Json(views::Health {
+        status: "ok".to_owned(),
+    })
 }
 
 fn path<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
@@ -425,7 +507,18 @@ fn parse_mac(text: &str) -> Result<MacAddr, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("bad MAC address: {e}")))
 }
 
-async fn list_agents(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// Every agent the controller has seen.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents",
+    tag = "agents",
+    responses(
+        (status = 200, description = "The agents, by name", body = views::AgentList),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+async fn list_agents(State(state): State<AppState>) -> Result<Json<views::AgentList>, ApiError> {
     let clock = state.handle.clone();
     let agents = state
         .handle
@@ -437,9 +530,23 @@ async fn list_agents(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
                 .collect::<Vec<_>>()
         })
         .await?;
-    Ok(Json(json!({ "agents": agents })))
+    Ok(Json(views::AgentList { agents }))
 }
 
+/// One agent.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents/{agent}",
+    tag = "agents",
+    params(("agent" = String, Path, description = "The agent's name", example = "ap1")),
+    responses(
+        (status = 200, description = "The agent", body = views::AgentView),
+        (status = 400, description = "The name is not valid UTF-8", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get_agent(
     State(state): State<AppState>,
     name: Result<Path<String>, PathRejection>,
@@ -461,7 +568,18 @@ async fn get_agent(
         .ok_or_else(|| ApiError::not_found(format!("unknown agent {name}")))
 }
 
-async fn list_clients(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// Every client the controller has heard of.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients",
+    tag = "clients",
+    responses(
+        (status = 200, description = "The clients, by address", body = views::ClientList),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+async fn list_clients(State(state): State<AppState>) -> Result<Json<views::ClientList>, ApiError> {
     let clock = state.handle.clone();
     let clients = state
         .handle
@@ -473,9 +591,23 @@ async fn list_clients(State(state): State<AppState>) -> Result<Json<Value>, ApiE
                 .collect::<Vec<_>>()
         })
         .await?;
-    Ok(Json(json!({ "clients": clients })))
+    Ok(Json(views::ClientList { clients }))
 }
 
+/// One client.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients/{mac}",
+    tag = "clients",
+    params(("mac" = String, Path, description = MAC_PARAM, example = "02:00:00:00:01:00")),
+    responses(
+        (status = 200, description = "The client", body = views::ClientView),
+        (status = 400, description = "A malformed MAC address", body = ErrorBody),
+        (status = 404, description = "Unknown client", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn get_client(
     State(state): State<AppState>,
     mac: Result<Path<String>, PathRejection>,
@@ -495,16 +627,45 @@ async fn get_client(
 }
 
 /// The body of a handoff.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct HandoffBody {
+    /// The agent to move the client to.
+    #[schema(example = "ap2")]
     agent: String,
+    /// Its radio; by default the one that heard the client best and has
+    /// room.
     #[serde(default)]
+    #[schema(value_type = Option<u32>)]
     radio: Option<RadioIndex>,
+    /// Why, for the logs and events (at most 256 bytes; default `api`).
     #[serde(default)]
     cause: Option<String>,
 }
 
+/// Moves a client's LVAP to another agent.
+///
+/// Answers when the handoff is over, with how long each step took. An HTTP
+/// client that hangs up does not stop a handoff that started.
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{mac}/handoff",
+    tag = "clients",
+    params(("mac" = String, Path, description = MAC_PARAM, example = "02:00:00:00:01:00")),
+    request_body = HandoffBody,
+    responses(
+        (status = 200, description = "The handoff's id and step durations, or `already_serving`", body = views::HandoffAnswer),
+        (status = 400, description = "A malformed MAC address, or a body that is not valid JSON, lacks `agent`, has a field of the wrong type or an unknown one, an empty `agent` or a `cause` too long", body = ErrorBody),
+        (status = 404, description = "Unknown client, agent or radio", body = ErrorBody),
+        (status = 409, description = "A handoff (`handoff`: its id) or placement of the client in progress, no LVAP, the target down, another radio of the serving agent, no room on the target radio", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body without `Content-Type: application/json`", body = ErrorBody),
+        (status = 502, description = "The handoff failed and was rolled back (`handoff`, `step`, `reason`, `rollback`)", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+        (status = 504, description = "No result from the controller within 60 s", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn handoff(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -534,6 +695,26 @@ async fn handoff(
     Ok(Json(ok_body(run_command(&state.handle, command).await??)))
 }
 
+/// Disconnects a client.
+///
+/// Removes its LVAP, deauthenticating the client; its BSSID stays reserved
+/// for it, and it is placed again when it comes back.
+#[utoipa::path(
+    post,
+    path = "/api/v1/clients/{mac}/disconnect",
+    tag = "clients",
+    params(("mac" = String, Path, description = MAC_PARAM, example = "02:00:00:00:01:00")),
+    responses(
+        (status = 200, description = "The client was disconnected", body = views::Disconnected),
+        (status = 400, description = "A malformed MAC address", body = ErrorBody),
+        (status = 404, description = "Unknown client", body = ErrorBody),
+        (status = 409, description = "No LVAP, or one being placed or moved (`handoff`: the handoff's id)", body = ErrorBody),
+        (status = 502, description = "The agent failed", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+        (status = 504, description = "The agent did not answer in time", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn disconnect(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -546,12 +727,40 @@ async fn disconnect(
 }
 
 /// The body of a channel change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChannelBody {
+    /// The channel number.
+    #[schema(example = 11)]
     channel: u64,
 }
 
+/// Moves a radio to another channel.
+///
+/// Answers once the agent did it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/agents/{agent}/radios/{radio}/channel",
+    tag = "agents",
+    params(
+        ("agent" = String, Path, description = "The agent's name", example = "ap1"),
+        ("radio" = u32, Path, description = "The radio's index within the agent", example = 0),
+    ),
+    request_body = ChannelBody,
+    responses(
+        (status = 200, description = "The radio is on the channel", body = views::ChannelSet),
+        (status = 400, description = "A radio index that is not a number, or a body that is not valid JSON, lacks `channel`, has it of the wrong type or has an unknown field", body = ErrorBody),
+        (status = 404, description = "Unknown agent or radio", body = ErrorBody),
+        (status = 409, description = "The agent is down", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body without `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A channel the radio cannot use, or that does not exist", body = ErrorBody),
+        (status = 502, description = "The agent failed", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+        (status = 504, description = "The agent did not answer in time", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn set_channel(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -590,43 +799,94 @@ async fn set_channel(
     Ok(Json(answer))
 }
 
-async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The apps this controller has, their configurations and counters.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps",
+    tag = "apps",
+    responses(
+        (status = 200, description = "The apps, by name", body = views::AppList),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+async fn list_apps(State(state): State<AppState>) -> Result<Json<views::AppList>, ApiError> {
     let apps = state.handle.inspect(|core| core.apps()).await?;
-    let apps: Vec<Value> = apps
+    let apps = apps
         .into_iter()
-        .map(|a| {
-            json!({
-                "name": a.name, "about": a.about, "enabled": a.enabled, "config": a.config,
-                "calls": a.counters.calls, "requests": a.counters.requests,
-                "errors": a.counters.errors, "panics": a.counters.panics,
-                "restarts": a.counters.restarts, "last_error": a.last_error,
-            })
+        .map(|a| views::AppView {
+            name: a.name,
+            about: a.about,
+            enabled: a.enabled,
+            config: a.config,
+            calls: a.counters.calls,
+            requests: a.counters.requests,
+            errors: a.counters.errors,
+            panics: a.counters.panics,
+            restarts: a.counters.restarts,
+            last_error: a.last_error,
         })
         .collect();
-    Ok(Json(json!({ "apps": apps })))
+    Ok(Json(views::AppList { apps }))
 }
 
 /// The body of an enable: optionally a new configuration.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EnableBody {
+    /// The app's new configuration; by default it keeps the one it has.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     config: Option<Value>,
 }
 
+/// Enables an app, optionally with a new configuration.
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{name}/enable",
+    tag = "apps",
+    params(("name" = String, Path, description = "The app's name", example = "rescue")),
+    request_body(content = Option<EnableBody>, description = "Optional: without a body (or with `null`) the app keeps its configuration"),
+    responses(
+        (status = 200, description = "The app is enabled", body = views::AppChanged),
+        (status = 400, description = "A body that is not valid JSON, or has an unknown field", body = ErrorBody),
+        (status = 404, description = "Unknown app", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body sent with a `Content-Type` other than `application/json`", body = ErrorBody),
+        (status = 422, description = "A configuration the app refuses (with its reason)", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+        (status = 504, description = "No result from the controller within 60 s", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn enable_app(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     name: Result<Path<String>, PathRejection>,
-    request: Option<Json<EnableBody>>,
+    request: Result<Option<Json<Option<EnableBody>>>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let name = path(name)?;
-    let config = request.and_then(|Json(b)| b.config);
+    let config = request?.and_then(|Json(b)| b).and_then(|b| b.config);
     tracing::info!(app = %name, token = caller.name(), "REST API: enable app");
     let command = Command::EnableApp { name, config };
     Ok(Json(ok_body(run_command(&state.handle, command).await??)))
 }
 
+/// Disables an app.
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{name}/disable",
+    tag = "apps",
+    params(("name" = String, Path, description = "The app's name", example = "rescue")),
+    responses(
+        (status = 200, description = "The app is disabled", body = views::AppChanged),
+        (status = 400, description = "The name is not valid UTF-8", body = ErrorBody),
+        (status = 404, description = "Unknown app", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+        (status = 504, description = "No result from the controller within 60 s", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn disable_app(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -638,6 +898,27 @@ async fn disable_app(
     Ok(Json(ok_body(run_command(&state.handle, command).await??)))
 }
 
+/// Gives an app a new configuration.
+///
+/// The body is the configuration; a running app is made again with it.
+#[utoipa::path(
+    put,
+    path = "/api/v1/apps/{name}/config",
+    tag = "apps",
+    params(("name" = String, Path, description = "The app's name", example = "rescue")),
+    request_body(content = Object, description = "The app's configuration: each app has its own fields", example = json!({"threshold_dbm": -72.0})),
+    responses(
+        (status = 200, description = "The app has the configuration", body = views::AppChanged),
+        (status = 400, description = "A body that is not valid JSON", body = ErrorBody),
+        (status = 404, description = "Unknown app", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body without `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A configuration the app refuses (with its reason)", body = ErrorBody),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+        (status = 504, description = "No result from the controller within 60 s", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn configure_app(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -652,26 +933,48 @@ async fn configure_app(
 }
 
 /// The event history's query: every field optional.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct EventQuery {
+    /// Only the events of this client (a MAC address).
+    #[param(example = "02:00:00:00:01:00")]
     client: Option<String>,
+    /// Only the events of this agent.
     agent: Option<String>,
+    /// Only the events of this kind (`handoff_completed`, `client_joined`,
+    /// ...).
     kind: Option<String>,
+    /// Only the events of this app.
     app: Option<String>,
-    /// Unix µs, inclusive.
+    /// Only events at or after this time, Unix microseconds.
     since: Option<u64>,
-    /// Unix µs, exclusive.
+    /// Only events before this time, Unix microseconds.
     until: Option<u64>,
-    /// The next page: events with an id below this.
+    /// The next page: events with an id below this (a page's
+    /// `next_before`).
     before: Option<i64>,
+    /// At most this many events (taken as 1 to 1000; default 100).
     limit: Option<u32>,
 }
 
+/// The event history from the store, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "events",
+    params(EventQuery),
+    responses(
+        (status = 200, description = "A page of events", body = views::EventPage),
+        (status = 400, description = "A malformed MAC address, a parameter of the wrong type, or an unknown parameter", body = ErrorBody),
+        (status = 503, description = "This controller keeps no event history (no store), or the store failed", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_events(
     State(state): State<AppState>,
     query: Result<axum::extract::Query<EventQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<views::EventPage>, ApiError> {
     let query = query
         .map(|q| q.0)
         .map_err(|e| ApiError::bad_request(e.body_text()))?;
@@ -698,10 +1001,23 @@ async fn list_events(
     let next = (events.len() == filter.effective_limit() as usize)
         .then(|| events.last().map(|e| e.id))
         .flatten();
-    Ok(Json(json!({ "events": events, "next_before": next })))
+    Ok(Json(views::EventPage {
+        events: events.into_iter().map(views::EventView::from).collect(),
+        next_before: next,
+    }))
 }
 
-/// Prometheus metrics, text exposition format.
+/// Prometheus metrics, in the OpenMetrics text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "system",
+    responses(
+        (status = 200, description = "The metrics: agents, clients, LVAPs, messages, errors, handoffs, apps, the store's writer", content_type = "application/openmetrics-text", body = String),
+        (status = 503, description = "The controller is stopping", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn prometheus(State(state): State<AppState>) -> Result<Response, ApiError> {
     let recorder = state.store.as_ref().map(|s| &s.recorder);
     let text = state.metrics.scrape(&state.handle, recorder).await?;
@@ -716,20 +1032,35 @@ async fn prometheus(State(state): State<AppState>) -> Result<Response, ApiError>
 }
 
 /// The live stream's query: which kinds, which client.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct StreamQuery {
     /// Event kinds, comma-separated; every kind when absent.
+    #[param(example = "handoff_started,handoff_completed")]
     kind: Option<String>,
-    /// One client's events only.
+    /// One client's events only (a MAC address).
+    #[param(example = "02:00:00:00:01:00")]
     client: Option<String>,
 }
 
-/// The controller's events as they happen, as server-sent events: each
-/// is `event: <kind>` and `data: <the event as JSON>`
-/// ([`crate::core::ControllerEvent::to_json`]); a subscriber that fell
-/// behind gets `event: lagged` with `{"missed": n}`; a comment every 15 s
-/// keeps proxies from closing an idle stream.
+/// The controller's events as they happen, as server-sent events.
+///
+/// Each is `event: <kind>` and `data: <the event as JSON>` (the same shape
+/// as the history's, made by `ControllerEvent::to_json`); a subscriber
+/// that fell behind gets `event: lagged` with `{"missed": n}`; a comment
+/// every 15 s keeps proxies from closing an idle stream.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream",
+    tag = "events",
+    params(StreamQuery),
+    responses(
+        (status = 200, description = "Server-sent events: `event: <kind>` and `data: {\"kind\", \"client\", \"agent\", \"app\", \"detail\"}` per event; `event: lagged` with `data: {\"missed\": n}` when the reader fell behind", content_type = "text/event-stream", body = String),
+        (status = 400, description = "A malformed MAC address, or an unknown parameter", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn stream(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -784,23 +1115,32 @@ async fn stream(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-/// The store's backend and its writer's counters: what was written, what
-/// failed and is being retried, what did not fit in the queue.
-async fn store_status(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The store's backend and its writer's counters.
+///
+/// What was written, what failed and is being retried, what did not fit
+/// in the queue.
+#[utoipa::path(
+    get,
+    path = "/api/v1/store",
+    tag = "events",
+    responses((status = 200, description = "The store's backend (`null` without a store) and its writer's counters", body = views::StoreStatus)),
+    security(("bearer" = [])),
+)]
+async fn store_status(State(state): State<AppState>) -> Json<views::StoreStatus> {
     let Some(store) = &state.store else {
-        return Ok(Json(json!({ "backend": null })));
+        return Json(views::StoreStatus::default());
     };
     let stats = store.recorder.stats();
-    Ok(Json(json!({
-        "backend": store.storage.backend(),
-        "queued": stats.queued,
-        "written": stats.written,
-        "batches": stats.batches,
-        "failed_attempts": stats.failed_attempts,
-        "overflowed": stats.overflowed,
-        "failing": stats.failing,
-        "last_error": stats.last_error,
-    })))
+    Json(views::StoreStatus {
+        backend: Some(store.storage.backend().to_owned()),
+        queued: Some(stats.queued),
+        written: Some(stats.written),
+        batches: Some(stats.batches),
+        failed_attempts: Some(stats.failed_attempts),
+        overflowed: Some(stats.overflowed),
+        failing: Some(stats.failing),
+        last_error: Some(stats.last_error),
+    })
 }
 
 /// Runs a command and waits for its result; 503 if the controller stops

@@ -1,16 +1,26 @@
 //! What the API shows of the registry: plain serializable copies, made
 //! inside the core task (see [`crate::server::ControllerHandle::inspect`])
-//! and serialized outside it.
+//! and serialized outside it, and the other bodies the API answers with.
+//!
+//! Every type here derives [`ToSchema`], so the OpenAPI document
+//! ([`super::openapi`]) describes exactly what is serialized. MAC
+//! addresses (a type of another crate) are described as strings; bands,
+//! LVAP states and handoff phases have enums of their own here, so that
+//! the document lists their values.
+
+use std::collections::BTreeMap;
 
 use odin_proto::msg::{Band, RadioIndex};
 use odin_proto::MacAddr;
 use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::core::handoff::Phase;
 use crate::core::{Agent, Client, Controller, Instant, LvapState, RadioRef, StepDurations};
 
 /// An agent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentView {
     /// Its identity.
     pub name: String,
@@ -26,19 +36,24 @@ pub struct AgentView {
     pub last_down: Option<String>,
     /// Its radios.
     pub radios: Vec<RadioView>,
+    /// Frames it dropped since the controller first heard of it, by cause
+    /// (only causes that dropped any).
+    pub frames_dropped: BTreeMap<String, u64>,
 }
 
 /// A radio of an agent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RadioView {
     /// Index within the agent.
+    #[schema(value_type = u32)]
     pub index: RadioIndex,
     /// The kernel's name for it.
     pub name: String,
     /// Its own address.
+    #[schema(value_type = String, example = "02:00:00:01:00:00")]
     pub address: MacAddr,
-    /// `ghz2`, `ghz5` or `ghz6`.
-    pub band: Band,
+    /// Its band.
+    pub band: BandView,
     /// The channel it is on.
     pub channel: u8,
     /// The channels it may use.
@@ -50,6 +65,7 @@ pub struct RadioView {
     /// How many LVAPs it can host.
     pub max_lvaps: u32,
     /// The clients whose LVAP it hosts (or is being placed on it).
+    #[schema(value_type = Vec<String>, example = json!(["02:00:00:00:01:00"]))]
     pub lvaps: Vec<MacAddr>,
     /// Slots taken: the LVAPs above and those running handoffs reserve.
     pub load: u32,
@@ -60,12 +76,35 @@ pub struct RadioView {
     pub stats_age_ms: Option<u64>,
 }
 
+/// A radio's band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BandView {
+    /// 2.4 GHz.
+    Ghz2,
+    /// 5 GHz.
+    Ghz5,
+    /// 6 GHz.
+    Ghz6,
+}
+
+impl From<Band> for BandView {
+    fn from(band: Band) -> BandView {
+        match band {
+            Band::Ghz2 => BandView::Ghz2,
+            Band::Ghz5 => BandView::Ghz5,
+            Band::Ghz6 => BandView::Ghz6,
+        }
+    }
+}
+
 /// One radio of one agent, in a client's record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct At {
     /// The agent.
     pub agent: String,
     /// The radio.
+    #[schema(value_type = u32)]
     pub radio: RadioIndex,
 }
 
@@ -79,11 +118,13 @@ impl From<&RadioRef> for At {
 }
 
 /// A client.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClientView {
     /// Its address.
+    #[schema(value_type = String, example = "02:00:00:00:01:00")]
     pub mac: MacAddr,
     /// Its BSSID, once it was given one.
+    #[schema(value_type = Option<String>, example = "06:0d:1e:5a:77:c1")]
     pub bssid: Option<MacAddr>,
     /// Associated: the controller holds its station state (from its
     /// authorization, an export or reconciliation; cleared when it
@@ -100,21 +141,65 @@ pub struct ClientView {
 }
 
 /// Where a client's LVAP is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LvapView {
     /// The agent that hosts it (during a handoff: the source until it
     /// removed it, the target afterwards).
     pub agent: String,
     /// The radio.
+    #[schema(value_type = u32)]
     pub radio: RadioIndex,
-    /// `placing`, `active` or `migrating`.
-    pub state: &'static str,
+    /// Being created, serving, or moving.
+    pub state: LvapStateView,
     /// The running handoff, when migrating.
     pub handoff: Option<HandoffView>,
 }
 
+/// The state of a client's LVAP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LvapStateView {
+    /// Being created on its first agent.
+    Placing,
+    /// Serving the client.
+    Active,
+    /// Moving to another agent.
+    Migrating,
+}
+
+/// The step a running handoff waits on (the last two: rolling back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseView {
+    /// The source exports the client's station state.
+    Export,
+    /// The target adds the LVAP, not yet authorized.
+    Add,
+    /// The source removes its LVAP (at the switch).
+    Remove,
+    /// The target authorizes the client (at the switch).
+    Authorize,
+    /// Rolling back: the LVAP is added again at the source.
+    RestoreAtSource,
+    /// Rolling back: the client is authorized again at the source.
+    AuthorizeAtSource,
+}
+
+impl From<Phase> for PhaseView {
+    fn from(phase: Phase) -> PhaseView {
+        match phase {
+            Phase::Export => PhaseView::Export,
+            Phase::AddAtTarget => PhaseView::Add,
+            Phase::RemoveAtSource => PhaseView::Remove,
+            Phase::AuthorizeAtTarget => PhaseView::Authorize,
+            Phase::RestoreAtSource => PhaseView::RestoreAtSource,
+            Phase::AuthorizeAtSource => PhaseView::AuthorizeAtSource,
+        }
+    }
+}
+
 /// A running handoff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HandoffView {
     /// Its id.
     pub id: u64,
@@ -122,10 +207,8 @@ pub struct HandoffView {
     pub from: At,
     /// The target.
     pub to: At,
-    /// The step it waits on: `export`, `add`, `remove`, `authorize`,
-    /// `restore_at_source` or `authorize_at_source` (the last two: rolling
-    /// back).
-    pub phase: &'static str,
+    /// The step it waits on.
+    pub phase: PhaseView,
     /// Why it was asked for.
     pub cause: String,
     /// Milliseconds since it started.
@@ -133,11 +216,12 @@ pub struct HandoffView {
 }
 
 /// A signal report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SignalView {
     /// The agent.
     pub agent: String,
     /// The radio.
+    #[schema(value_type = u32)]
     pub radio: RadioIndex,
     /// dBm.
     pub signal_dbm: i8,
@@ -146,11 +230,12 @@ pub struct SignalView {
 }
 
 /// A radio's statistics of a client.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatsView {
     /// The agent.
     pub agent: String,
     /// The radio.
+    #[schema(value_type = u32)]
     pub radio: RadioIndex,
     /// Last signal, dBm.
     pub signal_dbm: Option<i8>,
@@ -167,7 +252,7 @@ pub struct StatsView {
 }
 
 /// Step durations in microseconds (`null`: skipped).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DurationsView {
     /// `ExportLvap` at the source.
     pub export: Option<u64>,
@@ -197,6 +282,199 @@ impl From<&StepDurations> for DurationsView {
     }
 }
 
+/// `GET /api/v1/health`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`: the API serves.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Every agent the controller has seen.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgentList {
+    /// The agents, by name.
+    pub agents: Vec<AgentView>,
+}
+
+/// Every client the controller has heard of.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientList {
+    /// The clients, by address.
+    pub clients: Vec<ClientView>,
+}
+
+/// The answer to a handoff: it was carried out, or there was nothing to
+/// do.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum HandoffAnswer {
+    /// The client moved.
+    Completed(HandoffCompleted),
+    /// The agent (and radio) asked for serves the client already.
+    AlreadyServing(AlreadyServing),
+}
+
+/// A handoff that was carried out.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HandoffCompleted {
+    /// The handoff's id (as in its events).
+    #[schema(example = 7)]
+    pub handoff: u64,
+    /// How long each step took.
+    pub durations_us: DurationsView,
+}
+
+/// A handoff with nothing to do.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlreadyServing {
+    /// Always `true`.
+    pub already_serving: bool,
+}
+
+/// A client that was disconnected.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Disconnected {
+    /// Always `true`.
+    pub disconnected: bool,
+}
+
+/// A radio that moved to another channel.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelSet {
+    /// Always `true`.
+    pub channel_set: bool,
+    /// The agent.
+    #[schema(example = "ap1")]
+    pub agent: String,
+    /// The radio.
+    #[schema(value_type = u32)]
+    pub radio: RadioIndex,
+    /// The channel it is on now.
+    #[schema(example = 11)]
+    pub channel: u8,
+}
+
+/// An app that was enabled, disabled or configured.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppChanged {
+    /// Always `true`.
+    pub app_changed: bool,
+}
+
+/// An app of this controller.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppView {
+    /// Its name.
+    #[schema(example = "rescue")]
+    pub name: String,
+    /// What it does.
+    pub about: String,
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Its configuration (each app has its own fields; `null` until it
+    /// was given one: then it runs with its defaults).
+    #[schema(value_type = Option<Object>)]
+    pub config: Value,
+    /// Calls made to it (start, events).
+    pub calls: u64,
+    /// Its requests that were carried out.
+    pub requests: u64,
+    /// Its calls that returned an error.
+    pub errors: u64,
+    /// Its calls that panicked.
+    pub panics: u64,
+    /// Times it was made again after a panic.
+    pub restarts: u64,
+    /// Its last failure, in words.
+    pub last_error: Option<String>,
+}
+
+/// Every app of this controller.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppList {
+    /// The apps, by name.
+    pub apps: Vec<AppView>,
+}
+
+/// One event of the history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    /// Its id, increasing in the order events were written.
+    pub id: i64,
+    /// When it happened, Unix microseconds.
+    pub at_unix_us: u64,
+    /// What happened: `handoff_completed`, `client_joined`, ...
+    #[schema(example = "handoff_completed")]
+    pub kind: String,
+    /// The client it is about, if any.
+    #[schema(value_type = Option<String>, example = "02:00:00:00:01:00")]
+    pub client: Option<MacAddr>,
+    /// The agent it is about, if any.
+    pub agent: Option<String>,
+    /// The app that caused it or that it is about, if any.
+    pub app: Option<String>,
+    /// The event's text and its fields (a handoff's step durations, who
+    /// asked and why).
+    #[schema(value_type = Object)]
+    pub detail: Value,
+}
+
+impl From<crate::store::StoredEvent> for EventView {
+    fn from(e: crate::store::StoredEvent) -> EventView {
+        EventView {
+            id: e.id,
+            at_unix_us: e.record.at_unix_us,
+            kind: e.record.kind,
+            client: e.record.client,
+            agent: e.record.agent,
+            app: e.record.app,
+            detail: e.record.detail,
+        }
+    }
+}
+
+/// A page of the event history, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventPage {
+    /// The events.
+    pub events: Vec<EventView>,
+    /// When the page is full: the `before` of the next page.
+    pub next_before: Option<i64>,
+}
+
+/// The store's backend and its writer's counters. Without a store only
+/// `backend` is there, `null`; with one, every field is.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct StoreStatus {
+    /// `sqlite` or `postgres`; `null`: this controller has no store.
+    #[schema(example = "sqlite")]
+    pub backend: Option<String>,
+    /// Operations recorded and not yet written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<u64>,
+    /// Operations written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<u64>,
+    /// Transactions committed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batches: Option<u64>,
+    /// Attempts to write a batch that failed (each was retried).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_attempts: Option<u64>,
+    /// Operations not stored: the queue was full.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overflowed: Option<u64>,
+    /// The current batch's last attempt failed; it is being retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing: Option<bool>,
+    /// The last failed attempt's error, kept after the store recovers
+    /// (`null`: none yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub last_error: Option<Option<String>>,
+}
+
 fn ms_since(now: Instant, then: Instant) -> u64 {
     now.micros_since(then) / 1000
 }
@@ -211,17 +489,12 @@ pub fn agent(core: &Controller, agent: &Agent, now: Instant) -> AgentView {
                 agent: agent.name.clone(),
                 radio: radio.info.index,
             };
-            let lvaps = core
-                .clients()
-                .values()
-                .filter(|c| c.lvap.as_ref().is_some_and(|l| l.at == at))
-                .map(|c| c.mac)
-                .collect();
+            let lvaps = core.lvaps_on(&at).collect();
             RadioView {
                 index: radio.info.index,
                 name: radio.info.name.clone(),
                 address: radio.info.addr,
-                band: radio.info.band,
+                band: radio.info.band.into(),
                 channel: radio.info.channel,
                 channels: radio.info.channels.clone(),
                 ht: radio.info.ht,
@@ -242,17 +515,7 @@ pub fn agent(core: &Controller, agent: &Agent, now: Instant) -> AgentView {
         last_heard_ms_ago: agent.last_heard.map(|t| ms_since(now, t)),
         last_down: agent.last_down.as_ref().map(ToString::to_string),
         radios,
-    }
-}
-
-fn phase_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Export => "export",
-        Phase::AddAtTarget => "add",
-        Phase::RemoveAtSource => "remove",
-        Phase::AuthorizeAtTarget => "authorize",
-        Phase::RestoreAtSource => "restore_at_source",
-        Phase::AuthorizeAtSource => "authorize_at_source",
+        frames_dropped: agent.frames_dropped.clone(),
     }
 }
 
@@ -260,18 +523,18 @@ fn phase_name(phase: Phase) -> &'static str {
 pub fn client(core: &Controller, client: &Client, now: Instant) -> ClientView {
     let lvap = client.lvap.as_ref().map(|l| {
         let (state, handoff) = match l.state {
-            LvapState::Placing => ("placing", None),
-            LvapState::Active => ("active", None),
+            LvapState::Placing => (LvapStateView::Placing, None),
+            LvapState::Active => (LvapStateView::Active, None),
             LvapState::Migrating(_) => {
                 let handoff = core.handoffs().get(&client.mac).map(|h| HandoffView {
                     id: h.id.0,
                     from: At::from(&h.source),
                     to: At::from(&h.target),
-                    phase: phase_name(h.phase),
+                    phase: h.phase.into(),
                     cause: h.cause.clone(),
                     elapsed_ms: ms_since(now, h.started),
                 });
-                ("migrating", handoff)
+                (LvapStateView::Migrating, handoff)
             }
         };
         LvapView {
@@ -311,5 +574,68 @@ pub fn client(core: &Controller, client: &Client, now: Instant) -> ClientView {
                 age_ms: ms_since(now, *when),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_enums_serialize_as_the_names_the_api_always_used() {
+        for band in [Band::Ghz2, Band::Ghz5, Band::Ghz6] {
+            assert_eq!(
+                serde_json::to_value(BandView::from(band)).ok(),
+                serde_json::to_value(band).ok()
+            );
+        }
+        let phases = [
+            (Phase::Export, "export"),
+            (Phase::AddAtTarget, "add"),
+            (Phase::RemoveAtSource, "remove"),
+            (Phase::AuthorizeAtTarget, "authorize"),
+            (Phase::RestoreAtSource, "restore_at_source"),
+            (Phase::AuthorizeAtSource, "authorize_at_source"),
+        ];
+        for (phase, name) in phases {
+            assert_eq!(
+                serde_json::to_value(PhaseView::from(phase)).ok(),
+                Some(json!(name))
+            );
+        }
+        let states = [
+            (LvapStateView::Placing, "placing"),
+            (LvapStateView::Active, "active"),
+            (LvapStateView::Migrating, "migrating"),
+        ];
+        for (state, name) in states {
+            assert_eq!(serde_json::to_value(state).ok(), Some(json!(name)));
+        }
+    }
+
+    #[test]
+    fn a_controller_without_a_store_shows_only_a_null_backend() {
+        assert_eq!(
+            serde_json::to_value(StoreStatus::default()).ok(),
+            Some(json!({"backend": null}))
+        );
+        let kept = StoreStatus {
+            backend: Some("sqlite".into()),
+            queued: Some(0),
+            written: Some(3),
+            batches: Some(1),
+            failed_attempts: Some(0),
+            overflowed: Some(0),
+            failing: Some(false),
+            last_error: Some(None),
+        };
+        assert_eq!(
+            serde_json::to_value(kept).ok(),
+            Some(
+                json!({"backend": "sqlite", "queued": 0, "written": 3, "batches": 1,
+                "failed_attempts": 0, "overflowed": 0, "failing": false, "last_error": null})
+            )
+        );
     }
 }

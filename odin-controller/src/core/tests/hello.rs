@@ -2,7 +2,7 @@
 //! channel changes.
 
 use odin_proto::msg::{
-    AgentMsg, ClientStats, ControllerMsg, Outcome, RadioStats, Relation, Statistic,
+    AgentMsg, ClientStats, ControllerMsg, DropCount, Outcome, RadioStats, Relation, Statistic,
 };
 
 use super::*;
@@ -391,6 +391,7 @@ fn stats_are_kept_and_feed_the_signal_table() {
                     ..radio_stats.clone()
                 },
             ],
+            drops: vec![],
         },
     );
     let at = RadioRef {
@@ -410,6 +411,37 @@ fn stats_are_kept_and_feed_the_signal_table() {
     assert_eq!(r.stats, Some((radio_stats, ms(2000))));
     assert_eq!(r.info.channel, 11);
     assert_eq!(h.c.counters().unknown_radios, 1);
+}
+
+#[test]
+fn dropped_frames_only_grow_even_when_an_agent_starts_counting_again() {
+    let mut h = H::new();
+    let a = h.up(A, vec![radio(0, 6, 8)]);
+    let stats = |pairs: &[(&str, u64)]| AgentMsg::Stats {
+        clients: vec![],
+        radios: vec![],
+        drops: pairs
+            .iter()
+            .map(|(cause, frames)| DropCount {
+                cause: (*cause).into(),
+                frames: *frames,
+            })
+            .collect(),
+    };
+    let dropped = |h: &H| h.c.agents()[A].frames_dropped.clone();
+    h.msg(a, stats(&[("duplicate", 5), ("no_lvap", 2)]));
+    h.msg(a, stats(&[("duplicate", 7), ("no_lvap", 2)]));
+    assert_eq!(
+        dropped(&h),
+        [("duplicate".to_string(), 7), ("no_lvap".to_string(), 2)].into()
+    );
+    // The agent restarted: its counts begin again; ours go on.
+    h.msg(a, stats(&[("duplicate", 1)]));
+    h.msg(a, stats(&[("duplicate", 4), ("no_lvap", 1)]));
+    assert_eq!(
+        dropped(&h),
+        [("duplicate".to_string(), 11), ("no_lvap".to_string(), 3)].into()
+    );
 }
 
 #[test]

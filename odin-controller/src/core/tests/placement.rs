@@ -240,7 +240,7 @@ fn a_thousand_clients_get_a_thousand_bssids() {
     let out = h.tick();
     let sent = sends(&out);
     assert_eq!(sent.len(), 1000);
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for (_, msg) in &sent {
         let ControllerMsg::AddLvap { id, lvap, .. } = msg else {
             panic!("{msg:?}");
