@@ -300,6 +300,7 @@ impl Agent {
         now: Instant,
         out: &mut Vec<AgentMsg>,
     ) {
+        let removal = matches!(msg, ControllerMsg::RemoveLvap { .. });
         let done = |id: u64, outcome: Outcome| {
             match outcome {
                 Outcome::Failed { .. } => Counters::add(&counters.commands_refused, 1),
@@ -356,28 +357,16 @@ impl Agent {
                 };
                 out.push(done(id, outcome));
             }
-            ControllerMsg::AuthorizeLvap { id, bssid, at, .. } => {
-                if !self.hosted.contains_key(&bssid) {
-                    out.push(done(
-                        id,
-                        Outcome::Failed {
-                            reason: format!("no LVAP {bssid}"),
-                        },
-                    ));
+            // A migration's switch: answered at its moment, as a real
+            // agent's radio acts then; a removal drops the LVAP.
+            ControllerMsg::AuthorizeLvap { id, bssid, at, .. }
+            | ControllerMsg::RemoveLvap { id, bssid, at, .. } => {
+                let remove = removal.then_some(bssid);
+                if self.hosted.contains_key(&bssid) {
+                    self.hold(id, at.map(|t| t.0), remove, now);
                 } else {
-                    self.hold(id, at.map(|t| t.0), None, now);
-                }
-            }
-            ControllerMsg::RemoveLvap { id, bssid, at, .. } => {
-                if !self.hosted.contains_key(&bssid) {
-                    out.push(done(
-                        id,
-                        Outcome::Failed {
-                            reason: format!("no LVAP {bssid}"),
-                        },
-                    ));
-                } else {
-                    self.hold(id, at.map(|t| t.0), Some(bssid), now);
+                    let reason = format!("no LVAP {bssid}");
+                    out.push(done(id, Outcome::Failed { reason }));
                 }
             }
             ControllerMsg::SetChannel { id, .. }

@@ -1,8 +1,7 @@
 //! What the configuration limits (`AgentConfig::radio_limits`, `ssids`):
 //! the agent refuses, sans-IO, what it was not given.
 
-use odin_proto::msg::Band;
-
+use super::tests::radio;
 use super::*;
 
 const CLIENTS: [MacAddr; 4] = [
@@ -14,20 +13,6 @@ const CLIENTS: [MacAddr; 4] = [
 
 fn bssid(n: u8) -> MacAddr {
     MacAddr([0x06, 0x0d, 0x1e, 0, 0, n])
-}
-
-fn radio(index: u32, max_lvaps: u32) -> RadioInfo {
-    RadioInfo {
-        index,
-        name: format!("phy{index}"),
-        addr: MacAddr([0x02, 0, 0, 0, 0x10, index as u8]),
-        band: Band::Ghz2,
-        channel: 6,
-        channels: vec![1, 6, 11],
-        ht: false,
-        vht: false,
-        max_lvaps,
-    }
 }
 
 /// Two radios that could host 8 LVAPs each, configured with `limits`

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use odin_proto::msg::Band;
-
+use super::tests::radio;
 use super::*;
 use crate::radio::SurveyEntry;
 
@@ -13,19 +12,12 @@ fn ms(n: u64) -> Instant {
 }
 
 fn core() -> AgentCore {
-    let radio = |index: u32| RadioInfo {
-        index,
-        name: format!("phy{index}"),
-        addr: MacAddr([0x02, 0, 0, 0, 0x10, index as u8]),
-        band: Band::Ghz2,
-        channel: 6,
-        channels: vec![1, 6, 11],
-        ht: false,
-        vht: false,
-        max_lvaps: 8,
-    };
     let bss = vec![BssConfig::new(b"", 6), BssConfig::new(b"", 6)];
-    AgentCore::new(AgentConfig::new("ap-1"), vec![radio(0), radio(1)], bss)
+    AgentCore::new(
+        AgentConfig::new("ap-1"),
+        vec![radio(0, 8), radio(1, 8)],
+        bss,
+    )
 }
 
 fn step(core: &mut AgentCore, input: AgentInput, now: Instant) -> Vec<AgentOutput> {

@@ -15,7 +15,8 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn radio(index: u32, max_lvaps: u32) -> RadioInfo {
+/// Radio `index` of the test agent (also used by the other test modules).
+pub(super) fn radio(index: u32, max_lvaps: u32) -> RadioInfo {
     RadioInfo {
         index,
         name: format!("phy{index}"),
