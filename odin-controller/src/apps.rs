@@ -6,5 +6,9 @@ use odin_app::AppKind;
 
 /// Every app kind this build has.
 pub fn builtin() -> Vec<AppKind> {
-    vec![odin_app_rescue::KIND]
+    vec![
+        odin_app_rescue::KIND,
+        odin_app_balancer::KIND,
+        odin_app_mobility::KIND,
+    ]
 }
