@@ -25,6 +25,19 @@ pub trait Network {
     fn clients(&self) -> Vec<MacAddr>;
     /// One client.
     fn client(&self, mac: MacAddr) -> Option<ClientInfo>;
+    /// The clients whose LVAP one radio hosts (or is being placed on).
+    /// The controller answers from an index; this default walks every
+    /// client.
+    fn clients_on(&self, at: &RadioRef) -> Vec<MacAddr> {
+        self.clients()
+            .into_iter()
+            .filter(|mac| {
+                self.client(*mac)
+                    .and_then(|c| c.lvap)
+                    .is_some_and(|l| l.at == *at)
+            })
+            .collect()
+    }
     /// Who is moving the client right now (an app's name, `"api"`,
     /// `"controller"`), if anyone.
     fn moving(&self, client: MacAddr) -> Option<String>;
@@ -173,6 +186,12 @@ impl<'a> Context<'a> {
     /// One client, with its LVAP, signals and statistics.
     pub fn client(&self, mac: MacAddr) -> Option<ClientInfo> {
         self.net.client(mac)
+    }
+
+    /// The clients whose LVAP `at` hosts (or is being placed on): cheaper
+    /// than reading every client when an app looks at one radio.
+    pub fn clients_on(&self, at: &RadioRef) -> Vec<MacAddr> {
+        self.net.clients_on(at)
     }
 
     /// Asks for `client`'s LVAP to move to `agent` (its radio that hears

@@ -188,3 +188,26 @@ impl<A: App> Harness<A> {
 pub fn radio(agent: &str, radio: RadioIndex) -> RadioRef {
     RadioRef::new(agent, radio)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clients_of_one_radio() {
+        let (a, b, c) = (
+            MacAddr([2, 0, 0, 0, 0, 1]),
+            MacAddr([2, 0, 0, 0, 0, 2]),
+            MacAddr([2, 0, 0, 0, 0, 3]),
+        );
+        let mut net = TestNetwork::default();
+        net.add_agent("ap1", 1)
+            .add_agent("ap2", 6)
+            .add_client(a, "ap1")
+            .add_client(b, "ap2")
+            .add_client(c, "ap1");
+        assert_eq!(net.clients_on(&radio("ap1", 0)), vec![a, c]);
+        assert_eq!(net.clients_on(&radio("ap2", 0)), vec![b]);
+        assert!(net.clients_on(&radio("ap3", 0)).is_empty());
+    }
+}

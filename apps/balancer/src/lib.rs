@@ -296,7 +296,12 @@ impl Balancer {
             return Vec::new();
         }
         let mut moves = Vec::new();
-        for client in ctx.clients() {
+        // Only the clients of radios busy enough to give one away.
+        let busy = rooms
+            .iter()
+            .filter(|(_, r)| r.load >= least.saturating_add(min_difference))
+            .flat_map(|(at, _)| ctx.clients_on(at));
+        for client in busy {
             if self.cooling.contains_key(&client) {
                 continue;
             }

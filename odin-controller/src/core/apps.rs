@@ -777,6 +777,10 @@ impl Network for Controller {
         self.clients.keys().copied().collect()
     }
 
+    fn clients_on(&self, at: &RadioRef) -> Vec<MacAddr> {
+        self.lvaps_on(at).collect()
+    }
+
     fn client(&self, mac: MacAddr) -> Option<ClientInfo> {
         let c = self.clients.get(&mac)?;
         let mut heard: Vec<Heard> = c
