@@ -5,7 +5,7 @@
 #   hwsim-tests/run-suite.sh [-o RESULTS_DIR] [SCENARIO...]
 #
 # 1. cargo build --locked --profile bench -p odin-agent -p odin-controller
-#    --bins (optimized, as the agent runs on an access point: the scenarios
+#    -p odin-medium --bins (optimized, as the agent runs on an access point: the scenarios
 #    run target/release/odin-*; the bench profile is the release profile
 #    tuned for speed rather than size, and shares its dependencies with
 #    the benchmarks the test command builds just before), and the odin-wire
@@ -77,7 +77,7 @@ FIRST_RADIOS=$(header radios "${LIST[0]}")
 
 T_START=$(date +%s.%N)
 say "building the binaries the scenarios run"
-cargo build --locked --profile bench -p odin-agent -p odin-controller --bins
+cargo build --locked --profile bench -p odin-agent -p odin-controller -p odin-medium --bins
 cargo test --locked -p odin-wire --test captures --test radiotap_pcap --no-run
 
 rm -rf -- "$RESULTS"

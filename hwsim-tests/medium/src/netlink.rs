@@ -1,0 +1,263 @@
+//! Generic netlink messages as bytes: a builder for what we send and a
+//! parser for what the kernel sends. Pure functions; nothing here panics
+//! on any input (a malformed message or attribute ends the iteration).
+//! Numbers are in the host's byte order, as netlink wants them.
+
+/// Length of the netlink message header.
+pub const NLMSG_HDRLEN: usize = 16;
+/// Length of the generic netlink header (command, version, reserved).
+pub const GENL_HDRLEN: usize = 4;
+const NLA_HDRLEN: usize = 4;
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+/// The message type of an error or acknowledgement.
+pub const NLMSG_ERROR: u16 = 2;
+/// The message type that ends a dump.
+pub const NLMSG_DONE: u16 = 3;
+/// Flag: a request.
+pub const NLM_F_REQUEST: u16 = 1;
+/// Flag: the sender wants an acknowledgement.
+pub const NLM_F_ACK: u16 = 4;
+/// The generic netlink controller's family id.
+pub const GENL_ID_CTRL: u16 = 0x10;
+/// Controller command: look a family up.
+pub const CTRL_CMD_GETFAMILY: u8 = 3;
+/// Controller attribute: family id (u16).
+pub const CTRL_ATTR_FAMILY_ID: u16 = 1;
+/// Controller attribute: family name (string).
+pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+
+fn align4(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+/// A generic netlink message being built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Builder {
+    buf: Vec<u8>,
+}
+
+impl Builder {
+    /// A message of `family`'s command `cmd` (version `version`) with
+    /// `flags` and sequence number `seq`; port id 0 (the kernel).
+    pub fn new(family: u16, cmd: u8, version: u8, flags: u16, seq: u32) -> Builder {
+        let mut buf = Vec::with_capacity(128);
+        buf.extend_from_slice(&0u32.to_ne_bytes());
+        buf.extend_from_slice(&family.to_ne_bytes());
+        buf.extend_from_slice(&flags.to_ne_bytes());
+        buf.extend_from_slice(&seq.to_ne_bytes());
+        buf.extend_from_slice(&0u32.to_ne_bytes());
+        buf.extend_from_slice(&[cmd, version, 0, 0]);
+        Builder { buf }
+    }
+
+    /// Appends an attribute. Payloads longer than an attribute can hold
+    /// (64 KiB) are cut; no 802.11 frame comes near that.
+    pub fn put(mut self, ty: u16, data: &[u8]) -> Builder {
+        let data = &data[..data.len().min(usize::from(u16::MAX) - NLA_HDRLEN)];
+        let len = (NLA_HDRLEN + data.len()) as u16;
+        self.buf.extend_from_slice(&len.to_ne_bytes());
+        self.buf.extend_from_slice(&ty.to_ne_bytes());
+        self.buf.extend_from_slice(data);
+        self.buf.resize(align4(self.buf.len()), 0);
+        self
+    }
+
+    /// Appends a u32 attribute.
+    pub fn u32(self, ty: u16, v: u32) -> Builder {
+        self.put(ty, &v.to_ne_bytes())
+    }
+
+    /// Appends a u64 attribute.
+    pub fn u64(self, ty: u16, v: u64) -> Builder {
+        self.put(ty, &v.to_ne_bytes())
+    }
+
+    /// Appends a NUL-terminated string attribute.
+    pub fn str(self, ty: u16, s: &str) -> Builder {
+        let mut data = Vec::with_capacity(s.len() + 1);
+        data.extend_from_slice(s.as_bytes());
+        data.push(0);
+        self.put(ty, &data)
+    }
+
+    /// The finished datagram, its length filled in.
+    pub fn finish(mut self) -> Vec<u8> {
+        let len = self.buf.len() as u32;
+        self.buf[0..4].copy_from_slice(&len.to_ne_bytes());
+        self.buf
+    }
+}
+
+/// One message of a received datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Msg<'a> {
+    /// Message type (a family id, NLMSG_ERROR, NLMSG_DONE...).
+    pub ty: u16,
+    /// Flags.
+    pub flags: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Everything after the netlink header.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Msg<'a> {
+    /// The generic netlink command and attributes.
+    pub fn genl(&self) -> Option<(u8, Attrs<'a>)> {
+        let cmd = *self.payload.first()?;
+        let attrs = self.payload.get(GENL_HDRLEN..)?;
+        Some((cmd, Attrs(attrs)))
+    }
+
+    /// For an NLMSG_ERROR message: the error code (0: an acknowledgement)
+    /// and the sequence number of the request it answers.
+    pub fn error(&self) -> Option<(i32, u32)> {
+        if self.ty != NLMSG_ERROR {
+            return None;
+        }
+        let code = i32::from_ne_bytes(self.payload.get(0..4)?.try_into().ok()?);
+        let seq = u32::from_ne_bytes(self.payload.get(12..16)?.try_into().ok()?);
+        Some((code, seq))
+    }
+}
+
+/// The messages of a datagram; stops at the first malformed one.
+pub fn messages(mut data: &[u8]) -> impl Iterator<Item = Msg<'_>> {
+    core::iter::from_fn(move || {
+        let len = u32::from_ne_bytes(data.get(0..4)?.try_into().ok()?) as usize;
+        if len < NLMSG_HDRLEN || len > data.len() {
+            data = &[];
+            return None;
+        }
+        let ty = u16::from_ne_bytes(data.get(4..6)?.try_into().ok()?);
+        let flags = u16::from_ne_bytes(data.get(6..8)?.try_into().ok()?);
+        let seq = u32::from_ne_bytes(data.get(8..12)?.try_into().ok()?);
+        let msg = Msg {
+            ty,
+            flags,
+            seq,
+            payload: data.get(NLMSG_HDRLEN..len)?,
+        };
+        data = data.get(align4(len)..).unwrap_or(&[]);
+        Some(msg)
+    })
+}
+
+/// An attribute region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attrs<'a>(pub &'a [u8]);
+
+impl<'a> Attrs<'a> {
+    /// The attributes as (type without flag bits, payload); stops at the
+    /// first malformed one.
+    pub fn iter(&self) -> impl Iterator<Item = (u16, &'a [u8])> {
+        let mut data = self.0;
+        core::iter::from_fn(move || {
+            let len = u16::from_ne_bytes(data.get(0..2)?.try_into().ok()?) as usize;
+            let ty = u16::from_ne_bytes(data.get(2..4)?.try_into().ok()?);
+            if len < NLA_HDRLEN || len > data.len() {
+                data = &[];
+                return None;
+            }
+            let payload = data.get(NLA_HDRLEN..len)?;
+            data = data.get(align4(len)..).unwrap_or(&[]);
+            Some((ty & NLA_TYPE_MASK, payload))
+        })
+    }
+
+    /// The first attribute of type `ty`.
+    pub fn get(&self, ty: u16) -> Option<&'a [u8]> {
+        self.iter().find(|(t, _)| *t == ty).map(|(_, p)| p)
+    }
+
+    /// A u16 attribute.
+    pub fn u16(&self, ty: u16) -> Option<u16> {
+        Some(u16::from_ne_bytes(
+            self.get(ty)?.get(0..2)?.try_into().ok()?,
+        ))
+    }
+
+    /// A u32 attribute.
+    pub fn u32(&self, ty: u16) -> Option<u32> {
+        Some(u32::from_ne_bytes(
+            self.get(ty)?.get(0..4)?.try_into().ok()?,
+        ))
+    }
+
+    /// A u64 attribute.
+    pub fn u64(&self, ty: u16) -> Option<u64> {
+        Some(u64::from_ne_bytes(
+            self.get(ty)?.get(0..8)?.try_into().ok()?,
+        ))
+    }
+}
+
+/// CTRL_CMD_GETFAMILY for `name` (acknowledged).
+pub fn get_family(name: &str, seq: u32) -> Vec<u8> {
+    Builder::new(
+        GENL_ID_CTRL,
+        CTRL_CMD_GETFAMILY,
+        2,
+        NLM_F_REQUEST | NLM_F_ACK,
+        seq,
+    )
+    .str(CTRL_ATTR_FAMILY_NAME, name)
+    .finish()
+}
+
+/// The family id in the answer to [`get_family`], or the kernel's error
+/// code (negative errno) when it refused.
+pub fn parse_family(datagram: &[u8]) -> Option<Result<u16, i32>> {
+    for m in messages(datagram) {
+        if let Some((code, _)) = m.error() {
+            if code != 0 {
+                return Some(Err(code));
+            }
+            continue;
+        }
+        if m.ty == GENL_ID_CTRL {
+            if let Some(id) = m.genl().and_then(|(_, a)| a.u16(CTRL_ATTR_FAMILY_ID)) {
+                return Some(Ok(id));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_parses_back() {
+        let b = Builder::new(30, 2, 1, NLM_F_REQUEST, 7)
+            .u32(4, 0xdead_beef)
+            .put(3, &[1, 2, 3])
+            .u64(8, 42)
+            .finish();
+        assert_eq!(b.len() % 4, 0);
+        let msgs: Vec<_> = messages(&b).collect();
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(
+            (msgs[0].ty, msgs[0].flags, msgs[0].seq),
+            (30, NLM_F_REQUEST, 7)
+        );
+        let (cmd, a) = msgs[0].genl().expect("genl");
+        assert_eq!(cmd, 2);
+        assert_eq!(a.u32(4), Some(0xdead_beef));
+        assert_eq!(a.get(3), Some(&[1u8, 2, 3][..]));
+        assert_eq!(a.u64(8), Some(42));
+    }
+
+    #[test]
+    fn get_family_bytes() {
+        let m = get_family("MAC80211_HWSIM", 1);
+        // 16 header + 4 genl + 4 attr header + 15 name bytes, padded to 40.
+        assert_eq!(m.len(), 40);
+        assert_eq!(&m[0..4], &40u32.to_ne_bytes());
+        assert_eq!(&m[4..6], &GENL_ID_CTRL.to_ne_bytes());
+        assert_eq!(&m[16..20], &[CTRL_CMD_GETFAMILY, 2, 0, 0]);
+        assert_eq!(&m[24..39], b"MAC80211_HWSIM\0");
+    }
+}
