@@ -10,5 +10,6 @@ pub fn builtin() -> Vec<AppKind> {
         odin_app_rescue::KIND,
         odin_app_balancer::KIND,
         odin_app_mobility::KIND,
+        odin_app_channel::KIND,
     ]
 }
