@@ -123,6 +123,12 @@ pub enum AgentOutput {
     Controller(AgentMsg),
 }
 
+/// Beacon intervals a radio's LVAPs announce a channel switch for before
+/// they move with the radio (about half a second at 100 TU): clients that
+/// doze still see it, and every LVAP of the radio is switching before the
+/// first one moves.
+pub const RADIO_SWITCH_COUNT: u8 = 5;
+
 /// Counters of the agent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentCounters {
@@ -1047,8 +1053,25 @@ impl AgentCore {
                     },
                     Some(info) if info.channels.contains(&channel) || info.channels.is_empty() => {
                         let previous = info.channel;
+                        // LVAPs beaconing on the radio move with it,
+                        // announcing the switch to their clients (the
+                        // kernel refuses a plain retune under them).
+                        let hosted: Vec<MacAddr> = self
+                            .lvaps
+                            .iter()
+                            .filter(|(_, h)| h.radio == radio)
+                            .map(|(bssid, _)| *bssid)
+                            .collect();
+                        if hosted.is_empty() || previous == channel {
+                            out.push(AgentOutput::Radio(radio, RadioCmd::SetChannel { channel }));
+                        } else {
+                            for bssid in hosted {
+                                let count = RADIO_SWITCH_COUNT;
+                                let switch = Command::SwitchChannel { channel, count };
+                                self.drive(bssid, lvap::Input::Command(switch), now, out);
+                            }
+                        }
                         self.set_radio_channel(radio, channel, out);
-                        out.push(AgentOutput::Radio(radio, RadioCmd::SetChannel { channel }));
                         let awaited = Awaited::SetChannel { radio, previous };
                         self.reply_when_done(radio, id, awaited, out);
                         return;

@@ -212,6 +212,21 @@ impl RadioCmd {
             },
             Action::StopAp { bssid } => RadioCmd::StopAp { bssid },
             Action::SetBeacon { beacon } => RadioCmd::SetBeacon { bssid, beacon },
+            Action::ChannelSwitch {
+                channel,
+                count,
+                beacon_csa,
+                csa_counter_offsets,
+                beacon_after,
+            } => RadioCmd::ChannelSwitch {
+                bssid,
+                channel,
+                count,
+                block_tx: false,
+                beacon_csa,
+                csa_counter_offsets,
+                beacon_after,
+            },
             Action::SendFrame { frame, cookie: c } => RadioCmd::SendFrame {
                 bssid,
                 frame,

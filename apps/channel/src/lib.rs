@@ -71,15 +71,14 @@
 //!
 //! # Radios that serve clients
 //!
-//! [`Context::set_channel`] promises that a radio's LVAPs follow it, their
-//! clients told by channel switch announcements. The agent of this
-//! version does not keep that promise: it retunes the radio (nl80211
-//! refuses while LVAPs beacon, and the change fails; the simulated radio
-//! retunes and its clients lose their access point without being told).
-//! Only a migration across channels announces the switch. So by default
-//! the app changes only radios that serve no client (`load` 0), and
-//! prefers them; `retune_served = true` lets it change any radio, for an
-//! agent that announces the switch.
+//! [`Context::set_channel`] moves a radio's LVAPs with it, their clients
+//! told by channel switch announcements (the agent switches every LVAP
+//! of the radio a few beacons ahead). That is shown on the simulated
+//! medium (`odin-testbed/tests/channels.rs`: the clients follow, none
+//! disconnects) but not yet on real radios, and a switch still costs each
+//! client a moment. So by default the app changes only radios that serve
+//! no client (`load` 0), and prefers them; `retune_served = true` lets it
+//! change any radio.
 //!
 //! # What the app API lacks
 //!

@@ -761,6 +761,59 @@ fn a_refused_channel_change_leaves_the_radio_where_it_was() {
     assert_eq!(radios[0].channel, 6);
 }
 
+#[test]
+fn a_radio_with_lvaps_moves_them_by_a_channel_switch_announcement() {
+    let mut core = core(8);
+    up(&mut core);
+    for (id, client, bssid) in [
+        (7, CLIENT, BSSID),
+        (8, OTHER, MacAddr([0x06, 0x0d, 0x1e, 0, 0, 2])),
+    ] {
+        let add = ControllerMsg::AddLvap {
+            id,
+            lvap: spec(client, bssid, 0),
+            station: None,
+        };
+        let out = step(&mut core, AgentInput::Controller(add), ms(10));
+        confirm(&mut core, out, ms(11), None);
+    }
+    let set = ControllerMsg::SetChannel {
+        id: 9,
+        radio: 0,
+        channel: 11,
+    };
+    let out = step(&mut core, AgentInput::Controller(set), ms(20));
+    // No plain retune under beaconing LVAPs: each announces and switches.
+    let switches: Vec<(MacAddr, u8, u8)> = out
+        .iter()
+        .filter_map(|o| match o {
+            AgentOutput::Radio(
+                0,
+                RadioCmd::ChannelSwitch {
+                    bssid,
+                    channel,
+                    count,
+                    ..
+                },
+            ) => Some((*bssid, *channel, *count)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(switches.len(), 2, "{out:?}");
+    assert!(switches
+        .iter()
+        .all(|(_, channel, count)| (*channel, *count) == (11, RADIO_SWITCH_COUNT)));
+    assert!(!out
+        .iter()
+        .any(|o| matches!(o, AgentOutput::Radio(_, RadioCmd::SetChannel { .. }))));
+    let out = confirm(&mut core, out, ms(21), None);
+    assert_eq!(results(&out), vec![(9, Outcome::Done)]);
+    let AgentMsg::Hello { radios, .. } = core.hello() else {
+        unreachable!()
+    };
+    assert_eq!(radios[0].channel, 11);
+}
+
 /// The state a migration carries for an associated 802.11b client.
 fn associated_station() -> odin_proto::StationState {
     let mut station = odin_proto::StationState::unassociated(CLIENT, BSSID);

@@ -183,6 +183,24 @@ mod probe {
                     info!(%bssid, "action: set beacon");
                     RadioCmd::SetBeacon { bssid, beacon }
                 }
+                Action::ChannelSwitch {
+                    channel,
+                    count,
+                    beacon_csa,
+                    csa_counter_offsets,
+                    beacon_after,
+                } => {
+                    info!(%bssid, channel, count, "action: channel switch");
+                    RadioCmd::ChannelSwitch {
+                        bssid,
+                        channel,
+                        count,
+                        block_tx: false,
+                        beacon_csa,
+                        csa_counter_offsets,
+                        beacon_after,
+                    }
+                }
                 Action::SendFrame { frame, cookie } => {
                     info!(
                         fc = format_args!("0x{:02x}", frame.first().copied().unwrap_or(0)),

@@ -138,6 +138,18 @@ pub enum Command {
         /// Beacon intervals until it moves (0 or 1: at once).
         count: u8,
     },
+    /// The radio moves to another channel and this LVAP with it: the
+    /// client is told by an action frame and by the beacons' announcement,
+    /// counting down `count` beacon intervals, and the interface switches
+    /// (the kernel keeps the station, so nothing else changes for the
+    /// client); probe responses name the new channel from then on.
+    SwitchChannel {
+        /// The channel.
+        channel: u8,
+        /// Beacon intervals until the switch (2 or more, so that every
+        /// LVAP of the radio is switching before the first one moves).
+        count: u8,
+    },
     /// The target side of a cross-channel migration, after
     /// [`Command::Authorize`]: the client is still on its old channel when
     /// the authorization's DELBAs go out, and may start a block-ack
@@ -174,6 +186,20 @@ pub enum Action {
     SetBeacon {
         /// The beacon, split around the TIM.
         beacon: BeaconTemplate,
+    },
+    /// Announce a channel switch and carry it out (nl80211 CHANNEL_SWITCH
+    /// on the LVAP's interface; see `RadioCmd::ChannelSwitch`).
+    ChannelSwitch {
+        /// The channel to move to.
+        channel: u8,
+        /// Beacon intervals until the switch.
+        count: u8,
+        /// The beacon during the announcement.
+        beacon_csa: BeaconTemplate,
+        /// Offsets of the count octets in `beacon_csa.tail`.
+        csa_counter_offsets: Vec<u16>,
+        /// The beacon on the new channel.
+        beacon_after: BeaconTemplate,
     },
     /// Stop beaconing (STOP_AP).
     StopAp {
@@ -1081,6 +1107,37 @@ impl Lvap {
                     Ok((beacon, _)) => out.push(Action::SetBeacon { beacon }),
                     Err(error) => tracing::error!(%bssid, %error, "cannot build the CSA beacon"),
                 }
+            }
+            Command::SwitchChannel { channel, count } => {
+                let bssid = self.config.bssid;
+                let bss = &self.config.bss;
+                let after = BssConfig {
+                    channel,
+                    ..bss.clone()
+                };
+                let beacons = bss
+                    .channel_switch_beacon(bssid, channel, count, false)
+                    .and_then(|csa| Ok((csa, after.beacon(bssid)?)));
+                let ((beacon_csa, csa_counter_offsets), beacon_after) = match beacons {
+                    Ok(beacons) => beacons,
+                    Err(error) => {
+                        tracing::error!(%bssid, %error, "cannot build the channel switch's beacons");
+                        return;
+                    }
+                };
+                if self.is_associated() {
+                    let frame =
+                        BssConfig::channel_switch_action(bssid, client, channel, count, false);
+                    self.send(frame, None, out);
+                }
+                out.push(Action::ChannelSwitch {
+                    channel,
+                    count,
+                    beacon_csa,
+                    csa_counter_offsets,
+                    beacon_after,
+                });
+                self.config.bss = after;
             }
             Command::Deauthenticate(reason) => {
                 if !matches!(self.sta, Sta::None) {

@@ -39,6 +39,11 @@ impl KernelModel {
                         return Err(Violation("SET_BEACON on a stopped AP".into()));
                     }
                 }
+                Action::ChannelSwitch { .. } => {
+                    if !self.ap_started {
+                        return Err(Violation("CHANNEL_SWITCH on a stopped AP".into()));
+                    }
+                }
                 Action::StopAp { .. } => {
                     if self.station {
                         return Err(Violation("STOP_AP with a station left".into()));
