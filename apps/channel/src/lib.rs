@@ -75,7 +75,9 @@
 //! told by channel switch announcements (the agent switches every LVAP
 //! of the radio a few beacons ahead). That is shown on the simulated
 //! medium (`odin-testbed/tests/channels.rs`: the clients follow, none
-//! disconnects) but not yet on real radios, and a switch still costs each
+//! disconnects) and on mac80211_hwsim with a real wpa_supplicant
+//! (`hwsim-tests/scenarios/channel-switch.sh`: no disconnection, about
+//! three 10 ms pings lost per switch), but a switch still costs each
 //! client a moment. So by default the app changes only radios that serve
 //! no client (`load` 0), and prefers them; `retune_served = true` lets it
 //! change any radio.
