@@ -12,7 +12,7 @@
 //! changed MAC) are announced with ADD_MAC_ADDR / DEL_MAC_ADDR, but only
 //! for interfaces added while a medium is registered.
 
-use crate::netlink::{messages, Builder, NLM_F_REQUEST};
+use crate::netlink::{self, messages, Builder, NLM_F_REQUEST};
 
 /// The family's name, for CTRL_CMD_GETFAMILY.
 pub const FAMILY_NAME: &str = "MAC80211_HWSIM";
@@ -145,7 +145,7 @@ fn mac(p: Option<&[u8]>) -> Option<Mac> {
 pub fn parse(family: u16, datagram: &[u8]) -> Vec<Event> {
     let mut out = Vec::new();
     for m in messages(datagram) {
-        if let Some((code, seq)) = m.error() {
+        if let Some((code, seq)) = netlink::error(&m) {
             out.push(Event::Ack { code, seq });
             continue;
         }
@@ -213,7 +213,7 @@ pub fn register(family: u16, seq: u32) -> Vec<u8> {
         family,
         CMD_REGISTER,
         VERSION,
-        NLM_F_REQUEST | crate::netlink::NLM_F_ACK,
+        NLM_F_REQUEST | netlink::NLM_F_ACK,
         seq,
     )
     .finish()

@@ -138,7 +138,7 @@ async fn request(sock: &mut TokioSocket, msg: &[u8], seq: u32) -> Result<Vec<Vec
             .map_err(|e| format!("netlink receive: {e}"))?;
         let mut done = None;
         for m in netlink::messages(&buf) {
-            if let Some((code, s)) = m.error() {
+            if let Some((code, s)) = netlink::error(&m) {
                 if s == seq {
                     done = Some(code);
                 }

@@ -8,7 +8,6 @@ pub const NLMSG_HDRLEN: usize = 16;
 /// Length of the generic netlink header (command, version, reserved).
 pub const GENL_HDRLEN: usize = 4;
 const NLA_HDRLEN: usize = 4;
-const NLA_TYPE_MASK: u16 = 0x3fff;
 
 /// The message type of an error or acknowledgement.
 pub const NLMSG_ERROR: u16 = 2;
@@ -89,108 +88,19 @@ impl Builder {
     }
 }
 
-/// One message of a received datagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Msg<'a> {
-    /// Message type (a family id, NLMSG_ERROR, NLMSG_DONE...).
-    pub ty: u16,
-    /// Flags.
-    pub flags: u16,
-    /// Sequence number.
-    pub seq: u32,
-    /// Everything after the netlink header.
-    pub payload: &'a [u8],
-}
+/// The parsing side is the agent's (`odin_agent::nl80211::msg`): one
+/// reader of netlink datagrams for the project.
+pub use odin_agent::nl80211::msg::{messages, Attrs, Msg};
 
-impl<'a> Msg<'a> {
-    /// The generic netlink command and attributes.
-    pub fn genl(&self) -> Option<(u8, Attrs<'a>)> {
-        let cmd = *self.payload.first()?;
-        let attrs = self.payload.get(GENL_HDRLEN..)?;
-        Some((cmd, Attrs(attrs)))
+/// For an NLMSG_ERROR message: the error code (0: an acknowledgement)
+/// and the sequence number of the request it answers.
+pub fn error(msg: &Msg<'_>) -> Option<(i32, u32)> {
+    if msg.ty != NLMSG_ERROR {
+        return None;
     }
-
-    /// For an NLMSG_ERROR message: the error code (0: an acknowledgement)
-    /// and the sequence number of the request it answers.
-    pub fn error(&self) -> Option<(i32, u32)> {
-        if self.ty != NLMSG_ERROR {
-            return None;
-        }
-        let code = i32::from_ne_bytes(self.payload.get(0..4)?.try_into().ok()?);
-        let seq = u32::from_ne_bytes(self.payload.get(12..16)?.try_into().ok()?);
-        Some((code, seq))
-    }
-}
-
-/// The messages of a datagram; stops at the first malformed one.
-pub fn messages(mut data: &[u8]) -> impl Iterator<Item = Msg<'_>> {
-    core::iter::from_fn(move || {
-        let len = u32::from_ne_bytes(data.get(0..4)?.try_into().ok()?) as usize;
-        if len < NLMSG_HDRLEN || len > data.len() {
-            data = &[];
-            return None;
-        }
-        let ty = u16::from_ne_bytes(data.get(4..6)?.try_into().ok()?);
-        let flags = u16::from_ne_bytes(data.get(6..8)?.try_into().ok()?);
-        let seq = u32::from_ne_bytes(data.get(8..12)?.try_into().ok()?);
-        let msg = Msg {
-            ty,
-            flags,
-            seq,
-            payload: data.get(NLMSG_HDRLEN..len)?,
-        };
-        data = data.get(align4(len)..).unwrap_or(&[]);
-        Some(msg)
-    })
-}
-
-/// An attribute region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attrs<'a>(pub &'a [u8]);
-
-impl<'a> Attrs<'a> {
-    /// The attributes as (type without flag bits, payload); stops at the
-    /// first malformed one.
-    pub fn iter(&self) -> impl Iterator<Item = (u16, &'a [u8])> {
-        let mut data = self.0;
-        core::iter::from_fn(move || {
-            let len = u16::from_ne_bytes(data.get(0..2)?.try_into().ok()?) as usize;
-            let ty = u16::from_ne_bytes(data.get(2..4)?.try_into().ok()?);
-            if len < NLA_HDRLEN || len > data.len() {
-                data = &[];
-                return None;
-            }
-            let payload = data.get(NLA_HDRLEN..len)?;
-            data = data.get(align4(len)..).unwrap_or(&[]);
-            Some((ty & NLA_TYPE_MASK, payload))
-        })
-    }
-
-    /// The first attribute of type `ty`.
-    pub fn get(&self, ty: u16) -> Option<&'a [u8]> {
-        self.iter().find(|(t, _)| *t == ty).map(|(_, p)| p)
-    }
-
-    /// A u16 attribute.
-    pub fn u16(&self, ty: u16) -> Option<u16> {
-        Some(u16::from_ne_bytes(
-            self.get(ty)?.get(0..2)?.try_into().ok()?,
-        ))
-    }
-
-    /// A u32 attribute.
-    pub fn u32(&self, ty: u16) -> Option<u32> {
-        Some(u32::from_ne_bytes(
-            self.get(ty)?.get(0..4)?.try_into().ok()?,
-        ))
-    }
-
-    /// A u64 attribute.
-    pub fn u64(&self, ty: u16) -> Option<u64> {
-        Some(u64::from_ne_bytes(
-            self.get(ty)?.get(0..8)?.try_into().ok()?,
-        ))
-    }
+    let code = i32::from_ne_bytes(msg.payload.get(0..4)?.try_into().ok()?);
+    let seq = u32::from_ne_bytes(msg.payload.get(12..16)?.try_into().ok()?);
+    Some((code, seq))
 }
 
 /// CTRL_CMD_GETFAMILY for `name` (acknowledged).
@@ -210,7 +120,7 @@ pub fn get_family(name: &str, seq: u32) -> Vec<u8> {
 /// code (negative errno) when it refused.
 pub fn parse_family(datagram: &[u8]) -> Option<Result<u16, i32>> {
     for m in messages(datagram) {
-        if let Some((code, _)) = m.error() {
+        if let Some((code, _)) = error(&m) {
             if code != 0 {
                 return Some(Err(code));
             }
