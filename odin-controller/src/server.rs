@@ -368,6 +368,15 @@ async fn core_task(
     for session in sessions.values() {
         session.kill.cancel();
     }
+    // What the last events changed is written before the task ends, so
+    // that whoever waits for the controller's tasks finds it stored.
+    if let Some(projector) = projector {
+        match tokio::time::timeout(Duration::from_secs(5), projector.recorder().flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "store: the last events may not be stored"),
+            Err(_) => tracing::warn!("store: the last events were not written within 5 s"),
+        }
+    }
 }
 
 /// A byte stream a session runs on: plain TCP or TLS over it.
