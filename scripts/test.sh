@@ -42,6 +42,8 @@ unset ODIN_TEST_POSTGRES_URL
 step "benchmarks compile and run once (no timing asserted)"
 cargo test --workspace --benches --locked
 
+step "web dashboard: build, unit tests, browser tests in headless Chromium"; scripts/web-test.sh
+
 step "hwsim VM: every scenario in one boot (real hostapd and wpa_supplicant; our agents and controller), then odin-wire on the fresh captures"
 # Builds the agent and the controller; installs QEMU, hostapd,
 # wpa_supplicant and a Debian kernel (cached under .cache/hwsim) on first

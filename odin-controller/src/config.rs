@@ -270,6 +270,14 @@ pub const SETTINGS: &[SettingInfo] = &[
         when_unset: "",
     },
     SettingInfo {
+        key: "web_root",
+        env: "ODIN_WEB_ROOT",
+        heading: REST_API,
+        kind: Kind::Text("the path of a directory: the dashboard's build, such as \"web/dist\""),
+        hide_env_value: false,
+        when_unset: "no dashboard: only the API",
+    },
+    SettingInfo {
         key: "database",
         env: "ODIN_DATABASE",
         heading: STORAGE,
@@ -345,6 +353,7 @@ pub struct Layer {
     pub api_listen: Option<Sourced<String>>,
     pub api_tokens: Option<Sourced<PathBuf>>,
     pub api_insecure_no_auth: Option<Sourced<bool>>,
+    pub web_root: Option<Sourced<PathBuf>>,
     pub database: Option<Sourced<String>>,
     pub log_level: Option<Sourced<String>>,
     pub status_interval: Option<Sourced<u64>>,
@@ -387,6 +396,7 @@ pub struct Settings {
     pub api_listen: Option<Sourced<String>>,
     pub api_tokens: Option<Sourced<PathBuf>>,
     pub api_insecure_no_auth: Sourced<bool>,
+    pub web_root: Option<Sourced<PathBuf>>,
     pub database: Sourced<String>,
     pub log_level: Sourced<String>,
     pub status_interval: Sourced<u64>,
@@ -533,6 +543,7 @@ fn set(
             toml::Value::Boolean(b) => layer.api_insecure_no_auth = Some(Sourced::new(*b, source)),
             _ => return Err(found()),
         },
+        "web_root" => layer.web_root = Some(Sourced::new(text()?.into(), source)),
         "database" => layer.database = Some(at(text()?)),
         "log_level" => layer.log_level = Some(at(text()?)),
         "status_interval" => layer.status_interval = Some(Sourced::new(whole()?, source)),
@@ -637,6 +648,7 @@ impl Settings {
                 .api_insecure_no_auth
                 .or(f.api_insecure_no_auth)
                 .unwrap_or(Sourced::new(false, Source::Default)),
+            web_root: cli.web_root.or(f.web_root),
             database: or(cli.database.or(f.database), DEFAULT_DATABASE),
             log_level: or(cli.log_level.or(f.log_level), DEFAULT_LOG_LEVEL),
             status_interval: cli
@@ -700,6 +712,13 @@ impl Settings {
                     from("api_tokens", tokens.source)
                 ));
             }
+            if let Some(web_root) = &self.web_root {
+                return Err(format!(
+                    "{} is set but api_listen is not: the dashboard is served on the REST \
+                     API's address (--api-listen, ODIN_API_LISTEN)",
+                    from("web_root", web_root.source)
+                ));
+            }
             if insecure.value {
                 return Err(format!(
                     "{} is set but api_listen is not: without api_listen (--api-listen, \
@@ -752,6 +771,7 @@ impl Settings {
                 self.api_insecure_no_auth.value.to_string(),
                 self.api_insecure_no_auth.source,
             ),
+            "web_root" => path(&self.web_root),
             "database" => Shown::Value(
                 toml_string(&crate::store::redact_url(&self.database.value)),
                 self.database.source,
@@ -1088,6 +1108,60 @@ mod tests {
         };
         let e = Settings::merge(None, both, None).unwrap_err();
         assert!(e.contains("the secret is given twice"), "{e}");
+    }
+
+    #[test]
+    fn the_dashboard_directory_from_each_place() {
+        let file = parse(
+            "[controller]\napi_listen = \"127.0.0.1:1\"\napi_insecure_no_auth = true\n\
+             web_root = \"/srv/odin/web\"\n",
+        )
+        .unwrap();
+        let s = Settings::merge(None, Layer::default(), Some(file.clone())).unwrap();
+        assert_eq!(
+            s.web_root,
+            Some(Sourced::new(
+                "/srv/odin/web".into(),
+                Source::File { line: 4 }
+            ))
+        );
+        assert!(
+            s.to_toml().contains("web_root = \"/srv/odin/web\""),
+            "{}",
+            s.to_toml()
+        );
+        let env = Layer {
+            web_root: Some(Sourced::new(
+                "web/dist".into(),
+                Source::Env("ODIN_WEB_ROOT"),
+            )),
+            ..Layer::default()
+        };
+        let s = Settings::merge(None, env.clone(), Some(file.clone())).unwrap();
+        assert_eq!(s.web_root.map(|w| w.value), Some("web/dist".into()));
+        let flag = Layer {
+            web_root: Some(Sourced::new("/flag".into(), Source::Flag)),
+            ..env
+        };
+        let s = Settings::merge(None, flag, Some(file)).unwrap();
+        assert_eq!(s.web_root.unwrap().source, Source::Flag);
+        let s = Settings::merge(None, Layer::default(), None).unwrap();
+        assert_eq!(s.web_root, None);
+        assert!(
+            s.to_toml().contains("# web_root is not set"),
+            "{}",
+            s.to_toml()
+        );
+        // Without the API there is nothing to serve it on.
+        let e = parse("[controller]\nweb_root = \"/srv\"\n")
+            .and_then(|f| Settings::merge(None, Layer::default(), Some(f)))
+            .unwrap_err();
+        assert!(
+            e.contains("web_root") && e.contains("api_listen is not"),
+            "{e}"
+        );
+        let e = parse("[controller]\nweb_root = 1\n").unwrap_err();
+        assert!(e.contains("controller.web_root: expected a string"), "{e}");
     }
 
     #[test]

@@ -187,6 +187,11 @@ struct Args {
     /// loopback only.
     #[arg(long, value_parser = BoolishValueParser::new())]
     api_insecure_no_auth: bool,
+    /// Serve the web dashboard from this directory (the build of `web/`,
+    /// `web/dist`) at / on the REST API's address: its files need no
+    /// token (the page asks for one). Not set: only the API.
+    #[arg(long, value_name = "DIR")]
+    web_root: Option<PathBuf>,
 
     /// Where the controller keeps what it knows (access points, radios,
     /// clients and their BSSIDs, apps, the event history):
@@ -318,6 +323,7 @@ fn cli_layer(args: &Args, m: &ArgMatches) -> Layer {
         api_listen: given_opt(m, "api_listen", &args.api_listen),
         api_tokens: given_opt(m, "api_tokens", &args.api_tokens),
         api_insecure_no_auth: given(m, "api_insecure_no_auth", &args.api_insecure_no_auth),
+        web_root: given_opt(m, "web_root", &args.web_root),
         database: given(m, "database", &args.database),
         log_level: given(m, "log_level", &args.log_level),
         status_interval: given(m, "status_interval", &args.status_interval),
@@ -612,7 +618,17 @@ async fn run(settings: Settings) -> Result<(), String> {
         let store = storage
             .zip(recorder.clone())
             .map(|(storage, recorder)| rest::ApiStore { storage, recorder });
-        let router = rest::router_with_store(handle.clone(), tokens, store);
+        let mut router = rest::router_with_store(handle.clone(), tokens, store);
+        if let Some(web_root) = &settings.web_root {
+            if !web_root.value.join("index.html").is_file() {
+                warn!(
+                    dir = %web_root.value.display(),
+                    "web_root has no index.html (build the dashboard: cd web && npm ci && npm run build)"
+                );
+            }
+            info!(dir = %web_root.value.display(), "serving the dashboard at /");
+            router = rest::with_dashboard(router, &web_root.value);
+        }
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {
             if let Err(e) = rest::serve(api_listener, router, api_shutdown).await {

@@ -418,6 +418,7 @@ const SETTINGS: &[(&str, &str, &str)] = &[
         "ODIN_API_INSECURE_NO_AUTH",
         "api_insecure_no_auth",
     ),
+    ("--web-root", "ODIN_WEB_ROOT", "web_root"),
     ("--database", "ODIN_DATABASE", "database"),
     ("--log-level", "ODIN_LOG_LEVEL", "log_level"),
     (

@@ -1,49 +1,101 @@
 //! The run command's live network: a controller, simulated agents and
 //! walking clients in one process, every controller event printed as it
-//! happens, and a migration every few seconds.
+//! happens, and a migration every few seconds; optionally the REST API
+//! and the web dashboard on it.
 //!
-//! `odin-testbed [--agents N] [--clients N] [--seconds S]` (S = 0: until
-//! Ctrl-C).
+//! `odin-testbed [--agents N] [--clients N] [--seconds S] [--handoff-every S]
+//! [--api-listen ADDR (--api-tokens FILE | --api-token TOKEN) [--web-root DIR]]`
+//! (seconds 0: until Ctrl-C; handoff-every 0: no demo handoffs). With the
+//! API, a line `REST API on http://ADDR/` says where it listens.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use odin_controller::core::{Command, ControllerEvent};
+use odin_controller::rest::{self, ApiTokens};
 use odin_testbed::{Testbed, TestbedConfig};
+use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
+
+const USAGE: &str = "usage: odin-testbed [--agents N (1-50)] [--clients N (0-1000)] \
+    [--seconds S (0: until Ctrl-C)] [--handoff-every S (0: none; default 3)] \
+    [--api-listen ADDR:PORT (--api-tokens FILE | --api-token TOKEN) [--web-root DIR]]";
 
 struct Args {
     agents: usize,
     clients: usize,
     seconds: u64,
+    handoff_every: u64,
+    api_listen: Option<String>,
+    api_tokens: Option<PathBuf>,
+    api_token: Option<String>,
+    web_root: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// The command line (without the program's name).
+fn parse_args(command_line: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = Args {
         agents: 3,
         clients: 6,
         seconds: 0,
+        handoff_every: 3,
+        api_listen: None,
+        api_tokens: None,
+        api_token: None,
+        web_root: None,
     };
-    let mut it = std::env::args().skip(1);
+    let mut it = command_line.into_iter();
     while let Some(flag) = it.next() {
-        let mut value = |name: &str| -> Result<u64, String> {
-            let v = it.next().ok_or(format!("{name} needs a value"))?;
+        let mut text = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        let number = |name: &str, v: String| -> Result<u64, String> {
             v.parse()
                 .map_err(|_| format!("{name}: {v:?} is not a number"))
         };
         match flag.as_str() {
-            "--agents" => args.agents = value("--agents")? as usize,
-            "--clients" => args.clients = value("--clients")? as usize,
-            "--seconds" => args.seconds = value("--seconds")?,
-            "-h" | "--help" => {
-                return Err("usage: odin-testbed [--agents N (1-50)] [--clients N (0-1000)] [--seconds S (0: until Ctrl-C)]".into())
-            }
+            "--agents" => args.agents = number(&flag, text(&flag)?)? as usize,
+            "--clients" => args.clients = number(&flag, text(&flag)?)? as usize,
+            "--seconds" => args.seconds = number(&flag, text(&flag)?)?,
+            "--handoff-every" => args.handoff_every = number(&flag, text(&flag)?)?,
+            "--api-listen" => args.api_listen = Some(text(&flag)?),
+            "--api-tokens" => args.api_tokens = Some(text(&flag)?.into()),
+            "--api-token" => args.api_token = Some(text(&flag)?),
+            "--web-root" => args.web_root = Some(text(&flag)?.into()),
+            "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
     }
     if !(1..=50).contains(&args.agents) || args.clients > 1000 {
         return Err("agents must be 1-50 and clients at most 1000".into());
     }
+    let auth = args.api_tokens.is_some() || args.api_token.is_some();
+    if args.api_listen.is_none() && (auth || args.web_root.is_some()) {
+        return Err("--api-tokens, --api-token and --web-root need --api-listen".into());
+    }
+    if args.api_listen.is_some() && !auth {
+        return Err("--api-listen needs --api-tokens FILE or --api-token TOKEN".into());
+    }
+    if args.api_tokens.is_some() && args.api_token.is_some() {
+        return Err("--api-tokens and --api-token: give one".into());
+    }
     Ok(args)
+}
+
+/// Binds the REST API's listener and reads its tokens, when `--api-listen`
+/// is given.
+async fn api_setup(args: &Args) -> Result<Option<(TcpListener, ApiTokens)>, String> {
+    let Some(listen) = &args.api_listen else {
+        return Ok(None);
+    };
+    let tokens = match (&args.api_tokens, &args.api_token) {
+        (Some(path), _) => ApiTokens::from_file(path)
+            .map_err(|e| format!("--api-tokens {}: {e}", path.display()))?,
+        (None, Some(token)) => ApiTokens::from_tokens([token.as_str()]),
+        (None, None) => return Err("--api-listen needs a token".into()),
+    };
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("--api-listen {listen}: {e}"))?;
+    Ok(Some((listener, tokens)))
 }
 
 /// One line per event worth a person's attention.
@@ -64,8 +116,15 @@ async fn main() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let args = match parse_args() {
+    let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let api = match api_setup(&args).await {
+        Ok(api) => api,
         Err(message) => {
             eprintln!("{message}");
             std::process::exit(2);
@@ -89,9 +148,33 @@ async fn main() {
         bed.agents.len(),
         bed.clients.len()
     );
+    let api_stop = tokio_util::sync::CancellationToken::new();
+    let api_task = api.map(|(listener, tokens)| {
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let mut router = rest::router(bed.controller.clone(), tokens);
+        if let Some(dir) = &args.web_root {
+            if !dir.join("index.html").is_file() {
+                eprintln!(
+                    "warning: {} has no index.html (cd web && npm run build)",
+                    dir.display()
+                );
+            }
+            router = rest::with_dashboard(router, dir);
+            println!("dashboard from {} at http://{addr}/", dir.display());
+        }
+        println!("REST API on http://{addr}/");
+        tokio::spawn(rest::serve(listener, router, api_stop.clone()))
+    });
     let stamp = move || format!("{:>8.3}s", start.elapsed().as_secs_f64());
-    let mut handoffs = tokio::time::interval(Duration::from_secs(3));
-    handoffs.tick().await;
+    let mut handoffs = (args.handoff_every > 0).then(|| {
+        tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(args.handoff_every),
+            Duration::from_secs(args.handoff_every),
+        )
+    });
     let deadline = async {
         if args.seconds == 0 {
             std::future::pending::<()>().await
@@ -114,7 +197,12 @@ async fn main() {
                 Err(RecvError::Lagged(n)) => println!("{} ({n} events skipped)", stamp()),
                 Err(RecvError::Closed) => break,
             },
-            _ = handoffs.tick() => {
+            Some(_) = async {
+                match handoffs.as_mut() {
+                    Some(timer) => Some(timer.tick().await),
+                    None => None,
+                }
+            } => {
                 if bed.clients.is_empty() || bed.agents.len() < 2 {
                     continue;
                 }
@@ -134,6 +222,10 @@ async fn main() {
         }
     }
     println!("{} stopping", stamp());
+    api_stop.cancel();
+    if let Some(task) = api_task {
+        let _ = task.await;
+    }
     for client in &bed.clients {
         let traffic = bed.medium.traffic(client.mac());
         println!(
@@ -147,4 +239,45 @@ async fn main() {
         );
     }
     bed.stop().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Args, String> {
+        parse_args(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let args = parse("").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((args.agents, args.clients, args.seconds), (3, 6, 0));
+        assert_eq!(args.handoff_every, 3);
+        assert!(args.api_listen.is_none() && args.web_root.is_none());
+        let args =
+            parse("--handoff-every 0 --api-listen 127.0.0.1:0 --api-token t --web-root web/dist")
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(args.handoff_every, 0);
+        assert_eq!(args.api_listen.as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(args.api_token.as_deref(), Some("t"));
+        assert_eq!(args.web_root, Some(PathBuf::from("web/dist")));
+    }
+
+    #[test]
+    fn the_api_flags_go_together() {
+        let refused = |line: &str, why: &str| match parse(line) {
+            Ok(_) => panic!("{line:?} accepted"),
+            Err(e) => assert!(e.contains(why), "{line:?}: {e}"),
+        };
+        refused("--api-listen 127.0.0.1:0", "needs --api-tokens");
+        refused("--web-root web/dist", "need --api-listen");
+        refused("--api-token t", "need --api-listen");
+        refused(
+            "--api-listen 127.0.0.1:0 --api-token t --api-tokens f",
+            "give one",
+        );
+        refused("--handoff-every soon", "not a number");
+        refused("--api-listen", "needs a value");
+    }
 }

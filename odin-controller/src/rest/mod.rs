@@ -230,12 +230,28 @@
 //! `odin_store_written_total`, `odin_store_failed_attempts_total`,
 //! `odin_store_overflowed_total`.
 //!
+//! ## The dashboard
+//!
+//! With `--web-root DIR` (`ODIN_WEB_ROOT`, `web_root`), the API's
+//! address also serves the web dashboard, the build of `web/`
+//! (`web/dist`), at `/`: [`with_dashboard`] (the files need no token;
+//! unknown paths outside `/api` get `index.html`, unknown ones under
+//! `/api` the JSON 404). The page asks for a token, keeps it in the
+//! browser's localStorage and sends it as `Authorization: Bearer` with
+//! every call, the event stream included.
+//!
+//! ```text
+//! odin-controller ... --api-listen 127.0.0.1:8080 --api-tokens /etc/odin/api-tokens \
+//!     --web-root /usr/share/odin/web          (then open http://127.0.0.1:8080/)
+//! ```
+//!
 //! ## `GET /api/v1/store`
 //!
 //! The store's backend and its writer's counters: `written`, `batches`,
 //! `queued`, `failed_attempts` (retried), `overflowed` (not stored: the
 //! queue was full), `failing`, `last_error`.
 
+pub mod dashboard;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -266,6 +282,7 @@ use crate::core::{Command, CommandError, CommandOk};
 use crate::server::ControllerHandle;
 use crate::store::{EventFilter, Recorder, Storage};
 
+pub use dashboard::with_dashboard;
 pub use error::{ApiError, ErrorBody};
 pub use metrics::Metrics;
 pub use tokens::{ApiTokens, Verdict};
