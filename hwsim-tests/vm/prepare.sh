@@ -31,10 +31,12 @@ PACKAGES=(qemu-system-x86 busybox-static kmod cpio gzip iw wpasupplicant hostapd
     iputils-ping iproute2 tcpdump wireless-regdb python3 coreutils curl jq)
 
 # Modules wanted in the guest (module names; dependencies are added from
-# modules.dep). Names built into the kernel are skipped.
+# modules.dep). Names built into the kernel are skipped. virtio_net is
+# for the live demo (vm/run.sh -p): its guest loads it; the tests do not.
 MODULES=(
     virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev virtio virtio_ring
     9pnet_virtio 9pnet 9p fscache netfs
+    virtio_net
     mac80211_hwsim mac80211 cfg80211 rfkill libarc4
     bridge stp llc veth dummy vxlan
     ctr ccm gcm cmac ghash-generic seqiv michael_mic aes_generic

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot the hwsim test VM and run one scenario script inside it.
 #
-#   run.sh [-r RADIOS] [-t TIMEOUT] [-o RESULTS_DIR] [-e KEY=VALUE]... SCENARIO [ARGS...]
+#   run.sh [-r RADIOS] [-t TIMEOUT] [-o RESULTS_DIR] [-e KEY=VALUE]... [-p HOST_PORT:GUEST_PORT]... SCENARIO [ARGS...]
 #
 # The guest sees the host's root filesystem read-only (with tmpfs on /tmp,
 # /run and /var/tmp) and runs SCENARIO with bash, chrooted into it, from the
@@ -24,6 +24,14 @@
 #   -o D  / ODIN_RESULTS_DIR       results directory (default
 #                                  <repo>/target/hwsim-results/<scenario name>,
 #                                  emptied before the run)
+#   -p H:G               give the guest a network card (virtio-net on QEMU's
+#                        user-mode network, restrict=on: the guest reaches
+#                        nothing outside) whose TCP port G (on 10.0.2.15, the
+#                        guest's address there) is forwarded from
+#                        127.0.0.1:H on the host; the guest loads virtio_net
+#                        and configures the card itself (the live demo does)
+#   ODIN_HWSIM_FOREGROUND=1  QEMU in the terminal's foreground process group
+#                        (timeout --foreground): Ctrl-C stops it at once
 #   ODIN_HWSIM_PARAMS    extra mac80211_hwsim module parameters
 #   ODIN_HWSIM_MEM       guest memory in MiB (default 1024)
 #   ODIN_HWSIM_SMP       guest CPUs (default 2)
@@ -49,13 +57,16 @@ RADIOS=${ODIN_RADIOS:-3}
 TIMEOUT=${ODIN_HWSIM_TIMEOUT:-600}
 RESULTS=${ODIN_RESULTS_DIR:-}
 EXTRA_ENV=()
-while getopts 'r:t:o:e:h' opt; do
+FORWARDS=()
+while getopts 'r:t:o:e:p:h' opt; do
     case $opt in
         r) RADIOS=$OPTARG ;;
         t) TIMEOUT=$OPTARG ;;
         o) RESULTS=$OPTARG ;;
         e) [[ $OPTARG == [A-Za-z_]*=* ]] || die "-e wants KEY=VALUE, got: $OPTARG"
            EXTRA_ENV+=("$OPTARG") ;;
+        p) [[ $OPTARG =~ ^[0-9]{1,5}:[0-9]{1,5}$ ]] || die "-p wants HOST_PORT:GUEST_PORT, got: $OPTARG"
+           FORWARDS+=("$OPTARG") ;;
         *) usage ;;
     esac
 done
@@ -167,11 +178,22 @@ if [[ $REPO_SHARE -eq 1 ]]; then
         -device virtio-9p-pci,fsdev=fs2,mount_tag=repo)
 fi
 
+if [[ ${#FORWARDS[@]} -gt 0 ]]; then
+    netdev=user,id=net0,restrict=on
+    for f in "${FORWARDS[@]}"; do
+        netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-10.0.2.15:${f#*:}"
+    done
+    # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+    QEMU+=(-netdev "$netdev" -device virtio-net-pci,netdev=net0)
+fi
+TIMEOUT_OPTS=(-k 5)
+[[ ${ODIN_HWSIM_FOREGROUND:-0} == 1 ]] && TIMEOUT_OPTS+=(--foreground)
+
 log "kernel $KVER, $RADIOS radios, timeout ${TIMEOUT}s, results in $RESULTS"
 log "scenario $SCENARIO $*"
 start=$(date +%s.%N)
 set +e
-timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | tee "$RESULTS/console.log"
+timeout "${TIMEOUT_OPTS[@]}" "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | tee "$RESULTS/console.log"
 qemu_rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
