@@ -97,10 +97,26 @@ impl fmt::Display for ControllerEvent {
             to,
             durations,
             ..
-        } => format!(
-            "handoff {} of client {client} from {from} to {to} completed: {durations:?}",
-            handoff.0
-        ),
+        } => {
+            let steps = [
+                ("export", durations.export_us),
+                ("add", durations.add_us),
+                ("remove", durations.remove_us),
+                ("authorize", durations.authorize_us),
+                ("switch lead", durations.switch_lead_us),
+            ]
+            .iter()
+            .map(|(step, us)| match us {
+                Some(us) => format!("{step} {us} µs"),
+                None => format!("{step} -"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+            format!(
+                "handoff {} of client {client} from {from} to {to} completed in {} µs ({steps})",
+                handoff.0, durations.total_us
+            )
+        }
         ControllerEvent::HandoffFailed {
             handoff,
             client,
