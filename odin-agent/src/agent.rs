@@ -202,6 +202,8 @@ struct Heard {
     last_reported: Option<Instant>,
     rx_bytes: u64,
     tx_bytes: u64,
+    tx_rate_kbps: Option<u32>,
+    rx_rate_kbps: Option<u32>,
 }
 
 /// One subscription and, per client and radio, whether it is armed and
@@ -455,6 +457,8 @@ impl AgentCore {
                 rx_bytes: h.rx_bytes,
                 tx_bytes: h.tx_bytes,
                 inactive_ms: now.saturating_since(h.last_seen).as_millis() as u64,
+                tx_rate_kbps: h.tx_rate_kbps,
+                rx_rate_kbps: h.rx_rate_kbps,
             })
             .collect();
         clients.sort_by_key(|c| (c.client, c.radio));
@@ -755,6 +759,8 @@ impl AgentCore {
         let heard = self.heard.entry((sta, radio)).or_default();
         heard.rx_bytes = info.rx_bytes;
         heard.tx_bytes = info.tx_bytes;
+        heard.tx_rate_kbps = info.tx_rate_kbps;
+        heard.rx_rate_kbps = info.rx_rate_kbps;
         if info.signal_dbm.is_some() {
             heard.signal_dbm = info.signal_dbm;
         }

@@ -310,6 +310,10 @@ pub struct StationInfo {
     pub rx_bytes: u64,
     /// Bytes sent to it.
     pub tx_bytes: u64,
+    /// The rate of the last frame sent to it, kbit/s.
+    pub tx_rate_kbps: Option<u32>,
+    /// The rate of the last frame received from it, kbit/s.
+    pub rx_rate_kbps: Option<u32>,
 }
 
 /// One channel of a survey (nl80211 NL80211_ATTR_SURVEY_INFO). The times

@@ -504,8 +504,8 @@ async fn log_status(handle: &ControllerHandle) {
                         .iter()
                         .map(|(at, (s, _))| {
                             format!(
-                                "{at}: signal {:?} dBm, served {}, rx {} B, tx {} B, inactive {} ms",
-                                s.signal_dbm, s.served, s.rx_bytes, s.tx_bytes, s.inactive_ms
+                                "{at}: signal {:?} dBm, served {}, rx {} B, tx {} B, inactive {} ms, rate tx {:?} rx {:?} kbit/s",
+                                s.signal_dbm, s.served, s.rx_bytes, s.tx_bytes, s.inactive_ms, s.tx_rate_kbps, s.rx_rate_kbps
                             )
                         })
                         .collect();

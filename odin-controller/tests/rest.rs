@@ -757,6 +757,8 @@ async fn two_agents(net: &Net, script: Script) -> (FakeAgent, FakeAgent) {
             rx_bytes: 1234,
             tx_bytes: 5678,
             inactive_ms: 20,
+            tx_rate_kbps: Some(72_200),
+            rx_rate_kbps: Some(6_000),
         }],
         radios: vec![RadioStats {
             radio: 0,
@@ -1067,6 +1069,10 @@ async fn agents_and_clients_are_reported() {
             json!(5678),
             json!(20)
         )
+    );
+    assert_eq!(
+        (s["tx_rate_kbps"].clone(), s["rx_rate_kbps"].clone()),
+        (json!(72_200), json!(6_000))
     );
     assert!(s["age_ms"].as_u64().unwrap() < 5000);
 

@@ -238,6 +238,8 @@ impl Agent {
                 rx_bytes: h.rx_bytes,
                 tx_bytes: h.tx_bytes,
                 inactive_ms: 40,
+                tx_rate_kbps: Some(65_000),
+                rx_rate_kbps: Some(58_500),
             });
         }
         for (client, signal) in &self.heard {
@@ -252,6 +254,8 @@ impl Agent {
                 rx_bytes: 0,
                 tx_bytes: 0,
                 inactive_ms: 120,
+                tx_rate_kbps: None,
+                rx_rate_kbps: None,
             });
         }
         // Frames from other networks' stations that reached an LVAP: a

@@ -172,6 +172,13 @@ pub struct ClientStats {
     pub tx_bytes: u64,
     /// Milliseconds since it was last heard.
     pub inactive_ms: u64,
+    /// The rate of the last frame sent to it, kbit/s (serving agents on
+    /// drivers that report it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_rate_kbps: Option<u32>,
+    /// The rate of the last frame received from it, kbit/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rx_rate_kbps: Option<u32>,
 }
 
 /// Frames an agent dropped for one cause, counted since it started.

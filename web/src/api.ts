@@ -49,6 +49,9 @@ export interface Stats extends At {
   rx_bytes: number;
   tx_bytes: number;
   inactive_ms: number;
+  /** The rate of the last frame sent to / received from the client, kbit/s. */
+  tx_rate_kbps: number | null;
+  rx_rate_kbps: number | null;
   age_ms: number;
 }
 

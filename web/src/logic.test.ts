@@ -63,8 +63,8 @@ const client = (agent: string, rx: number, tx: number): Client => ({
     { agent: 'ap-2', radio: 0, signal_dbm: -70, age_ms: 0 },
   ],
   stats: [
-    { agent, radio: 0, signal_dbm: -40, served: true, rx_bytes: rx, tx_bytes: tx, inactive_ms: 0, age_ms: 0 },
-    { agent: 'ap-9', radio: 0, signal_dbm: -80, served: false, rx_bytes: 1e9, tx_bytes: 1e9, inactive_ms: 0, age_ms: 0 },
+    { agent, radio: 0, signal_dbm: -40, served: true, rx_bytes: rx, tx_bytes: tx, inactive_ms: 0, tx_rate_kbps: 54000, rx_rate_kbps: 6500, age_ms: 0 },
+    { agent: 'ap-9', radio: 0, signal_dbm: -80, served: false, rx_bytes: 1e9, tx_bytes: 1e9, inactive_ms: 0, tx_rate_kbps: null, rx_rate_kbps: null, age_ms: 0 },
   ],
 });
 

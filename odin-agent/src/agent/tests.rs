@@ -1242,6 +1242,7 @@ fn a_signal_subscription_also_watches_the_serving_radios_station_reports() {
                     signal_dbm: Some(signal),
                     rx_bytes: 1000,
                     tx_bytes: 2000,
+                    ..StationInfo::default()
                 },
             },
         )

@@ -131,8 +131,15 @@ pub const STA_INFO_INACTIVE_TIME: u16 = 1;
 pub const STA_INFO_RX_BYTES: u16 = 2;
 pub const STA_INFO_TX_BYTES: u16 = 3;
 pub const STA_INFO_SIGNAL: u16 = 7;
+pub const STA_INFO_TX_BITRATE: u16 = 8;
+pub const STA_INFO_RX_BITRATE: u16 = 14;
 pub const STA_INFO_RX_BYTES64: u16 = 23;
 pub const STA_INFO_TX_BYTES64: u16 = 24;
+
+// enum nl80211_rate_info (nested in STA_INFO_TX/RX_BITRATE); both in
+// units of 100 kbit/s.
+pub const RATE_INFO_BITRATE: u16 = 1;
+pub const RATE_INFO_BITRATE32: u16 = 5;
 
 /// enum nl80211_sta_wme_attr
 pub const STA_WME_UAPSD_QUEUES: u16 = 1;

@@ -1344,7 +1344,21 @@ pub fn parse_station_info(attrs: &[u8]) -> Option<StationInfo> {
             .u64(STA_INFO_TX_BYTES64)
             .or_else(|| info.u32(STA_INFO_TX_BYTES).map(u64::from))
             .unwrap_or(0),
+        tx_rate_kbps: bitrate_kbps(&info, STA_INFO_TX_BITRATE),
+        rx_rate_kbps: bitrate_kbps(&info, STA_INFO_RX_BITRATE),
     })
+}
+
+/// A nested rate info's bit rate, kbit/s (the kernel gives 100 kbit/s
+/// units: the 32-bit attribute, or the 16-bit one older kernels send; a
+/// rate it cannot compute, such as a legacy rate it does not know, is
+/// absent).
+fn bitrate_kbps(info: &Attrs<'_>, ty: u16) -> Option<u32> {
+    let rate = info.nested(ty)?;
+    let units = rate
+        .u32(RATE_INFO_BITRATE32)
+        .or_else(|| rate.u16(RATE_INFO_BITRATE).map(u32::from))?;
+    (units > 0).then(|| units.saturating_mul(100))
 }
 
 /// The length of the SSID element of a beacon head (the first element,

@@ -292,6 +292,11 @@ fn station_info() {
     assert_eq!(info.signal_dbm, Some(-30));
     assert!(info.inactive.as_millis() > 0);
     assert!(info.rx_bytes > 0 && info.tx_bytes > 0);
+    // The recorded reply's STA_INFO_TX/RX_BITRATE (BITRATE32, 100 kbit/s).
+    assert_eq!(
+        (info.tx_rate_kbps, info.rx_rate_kbps),
+        (Some(18_000), Some(54_000))
+    );
 }
 
 #[test]

@@ -1285,6 +1285,8 @@ impl World {
                         signal_dbm: s.signal_dbm,
                         rx_bytes: s.rx_bytes,
                         tx_bytes: s.tx_bytes,
+                        tx_rate_kbps: None,
+                        rx_rate_kbps: None,
                     });
                 match info {
                     Some(info) => {

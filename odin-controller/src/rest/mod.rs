@@ -121,7 +121,8 @@
 //!   "signals": [{"agent": "ap1", "radio": 0, "signal_dbm": -41, "age_ms": 120},
 //!               {"agent": "ap2", "radio": 0, "signal_dbm": -67, "age_ms": 900}],
 //!   "stats": [{"agent": "ap1", "radio": 0, "signal_dbm": -41, "served": true,
-//!              "rx_bytes": 48213, "tx_bytes": 90211, "inactive_ms": 40, "age_ms": 700}]
+//!              "rx_bytes": 48213, "tx_bytes": 90211, "inactive_ms": 40,
+//!              "tx_rate_kbps": 54000, "rx_rate_kbps": 18000, "age_ms": 700}]
 //! }
 //! ```
 //!
@@ -133,7 +134,9 @@
 //! controller holds the client's station state (it associated and was
 //! authorized; cleared when it leaves). `signals`: the last signal each
 //! radio reported, and how old it is; `stats`: each radio's latest
-//! statistics of the client.
+//! statistics of the client (`tx_rate_kbps`, `rx_rate_kbps`: the bit rate
+//! of the last frame sent to and received from it, where the serving
+//! agent's driver reports them; `null` otherwise).
 //!
 //! ## `POST /api/v1/clients/{mac}/handoff`
 //!

@@ -247,6 +247,11 @@ pub struct StatsView {
     pub tx_bytes: u64,
     /// Milliseconds since the agent last heard it (when reported).
     pub inactive_ms: u64,
+    /// The rate of the last frame sent to it, kbit/s (`null`: not
+    /// reported; serving agents report it where the driver does).
+    pub tx_rate_kbps: Option<u32>,
+    /// The rate of the last frame received from it, kbit/s.
+    pub rx_rate_kbps: Option<u32>,
     /// Milliseconds since these statistics came.
     pub age_ms: u64,
 }
@@ -571,6 +576,8 @@ pub fn client(core: &Controller, client: &Client, now: Instant) -> ClientView {
                 rx_bytes: s.rx_bytes,
                 tx_bytes: s.tx_bytes,
                 inactive_ms: s.inactive_ms,
+                tx_rate_kbps: s.tx_rate_kbps,
+                rx_rate_kbps: s.rx_rate_kbps,
                 age_ms: ms_since(now, *when),
             })
             .collect(),

@@ -10,6 +10,7 @@ interface Props {
 }
 
 const rate = (r: number | undefined) => (r === undefined ? '–' : `${formatBytes(r)}/s`);
+const phy = (kbps: number | null | undefined) => (kbps == null ? '–' : `${(kbps / 1000).toFixed(kbps % 1000 ? 1 : 0)}`);
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour12: false });
 
 export function ClientsTable({ clients, rates, since, selected, onSelect }: Props) {
@@ -22,7 +23,8 @@ export function ClientsTable({ clients, rates, since, selected, onSelect }: Prop
           <th>LVAP BSSID</th>
           <th>Serving AP</th>
           <th>Signal</th>
-          <th title="receive / transmit, from the serving AP's counters, per second">Rate rx / tx</th>
+          <th title="the bit rate of the last frame from / to the client, at the serving AP">PHY rx / tx (Mbit/s)</th>
+          <th title="receive / transmit, from the serving AP's counters, per second">Traffic rx / tx</th>
           <th>Bytes rx / tx</th>
           <th>Connected since</th>
         </tr>
@@ -42,6 +44,9 @@ export function ClientsTable({ clients, rates, since, selected, onSelect }: Prop
                 {c.lvap && c.lvap.state !== 'active' && <span class="badge">{c.lvap.state}</span>}
               </td>
               <td>{signal === undefined ? '–' : <span class={`dbm ${signalClass(signal)}`}>{signal} dBm</span>}</td>
+              <td class="phy">
+                {phy(served?.rx_rate_kbps)} / {phy(served?.tx_rate_kbps)}
+              </td>
               <td>
                 {rate(r?.rx)} / {rate(r?.tx)}
               </td>

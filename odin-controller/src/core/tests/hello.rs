@@ -373,6 +373,8 @@ fn stats_are_kept_and_feed_the_signal_table() {
         rx_bytes: 1000,
         tx_bytes: 2000,
         inactive_ms: 200,
+        tx_rate_kbps: Some(54_000),
+        rx_rate_kbps: None,
     };
     let radio_stats = RadioStats {
         radio: 0,
