@@ -15,6 +15,7 @@ use odin_agent::sim::{
     ClientConfig, ClientHandle, Medium, MediumConfig, Position, RadioId, SimRadioConfig,
 };
 use odin_controller::core::{Controller, ControllerConfig};
+use odin_controller::rest::ApiStore;
 use odin_controller::server::{self, ControllerHandle, ServerConfig};
 use odin_controller::{persist, store};
 use odin_wire::MacAddr;
@@ -102,13 +103,14 @@ async fn start_controller(
     tls: Option<&(String, String)>,
     stop: CancellationToken,
     tasks: &TaskTracker,
-) -> Result<ControllerHandle, StartError> {
+) -> Result<(ControllerHandle, Option<ApiStore>), StartError> {
     let mut controller_config = config.controller.clone();
     controller_config.ssid = config.ssid.clone();
     let mut core = Controller::new(controller_config);
     for kind in odin_controller::apps::builtin() {
         core.register_app(kind);
     }
+    let mut api_store = None;
     let projector = match &config.database {
         None => None,
         Some(url) => {
@@ -120,7 +122,12 @@ async fn start_controller(
                 .await
                 .map_err(|e| StartError(format!("store: {e}")))?;
             persist::restore(&mut core, &snapshot);
-            let recorder = store::Recorder::spawn(storage, store::RecorderConfig::default());
+            let recorder =
+                store::Recorder::spawn(storage.clone(), store::RecorderConfig::default());
+            api_store = Some(ApiStore {
+                storage,
+                recorder: recorder.clone(),
+            });
             Some(persist::Projector::new(recorder))
         }
     };
@@ -130,8 +137,9 @@ async fn start_controller(
             .map_err(|e| StartError(format!("TLS: {e}")))?;
         server_config.tls = Some(odin_proto::tls::TlsAcceptor::from(tls));
     }
-    server::spawn_with_store(listener, core, server_config, projector, stop, tasks)
-        .map_err(|e| StartError(format!("controller: {e}")))
+    let handle = server::spawn_with_store(listener, core, server_config, projector, stop, tasks)
+        .map_err(|e| StartError(format!("controller: {e}")))?;
+    Ok((handle, api_store))
 }
 
 /// A self-signed certificate for "localhost": (certificate PEM, key PEM).
@@ -168,6 +176,9 @@ pub struct Testbed {
     pub medium: Medium,
     /// The controller.
     pub controller: ControllerHandle,
+    /// The controller's store as the REST API reads it (with
+    /// [`TestbedConfig::database`]).
+    pub store: Option<ApiStore>,
     /// The agents, in order.
     pub agents: Vec<AgentHandle>,
     /// The clients, in order.
@@ -222,7 +233,7 @@ impl Testbed {
             None
         };
         let controller_stop = shutdown.child_token();
-        let controller = start_controller(
+        let (controller, store) = start_controller(
             listener,
             &config,
             ca_pem.as_ref(),
@@ -234,6 +245,7 @@ impl Testbed {
         let mut testbed = Testbed {
             medium,
             controller,
+            store,
             agents: Vec::new(),
             clients: Vec::new(),
             config,
@@ -338,7 +350,7 @@ impl Testbed {
             .await
             .map_err(|e| StartError(format!("bind {addr}: {e}")))?;
         self.controller_stop = self.shutdown.child_token();
-        self.controller = start_controller(
+        (self.controller, self.store) = start_controller(
             listener,
             &self.config,
             None,

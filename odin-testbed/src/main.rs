@@ -4,9 +4,11 @@
 //! and the web dashboard on it.
 //!
 //! `odin-testbed [--agents N] [--clients N] [--seconds S] [--handoff-every S]
-//! [--api-listen ADDR (--api-tokens FILE | --api-token TOKEN) [--web-root DIR]]`
-//! (seconds 0: until Ctrl-C; handoff-every 0: no demo handoffs). With the
-//! API, a line `REST API on http://ADDR/` says where it listens.
+//! [--api-listen ADDR (--api-tokens FILE | --api-token TOKEN) [--web-root DIR]]
+//! [--database URL]` (seconds 0: until Ctrl-C; handoff-every 0: no demo
+//! handoffs; database: the controller's store, which the API's event
+//! history reads). With the API, a line `REST API on http://ADDR/` says
+//! where it listens.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +21,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 const USAGE: &str = "usage: odin-testbed [--agents N (1-50)] [--clients N (0-1000)] \
     [--seconds S (0: until Ctrl-C)] [--handoff-every S (0: none; default 3)] \
-    [--api-listen ADDR:PORT (--api-tokens FILE | --api-token TOKEN) [--web-root DIR]]";
+    [--api-listen ADDR:PORT (--api-tokens FILE | --api-token TOKEN) [--web-root DIR]] \
+    [--database URL (sqlite://PATH, postgres://...: the controller's store and event history)]";
 
 struct Args {
     agents: usize,
@@ -30,6 +33,7 @@ struct Args {
     api_tokens: Option<PathBuf>,
     api_token: Option<String>,
     web_root: Option<PathBuf>,
+    database: Option<String>,
 }
 
 /// The command line (without the program's name).
@@ -43,6 +47,7 @@ fn parse_args(command_line: impl IntoIterator<Item = String>) -> Result<Args, St
         api_tokens: None,
         api_token: None,
         web_root: None,
+        database: None,
     };
     let mut it = command_line.into_iter();
     while let Some(flag) = it.next() {
@@ -60,6 +65,7 @@ fn parse_args(command_line: impl IntoIterator<Item = String>) -> Result<Args, St
             "--api-tokens" => args.api_tokens = Some(text(&flag)?.into()),
             "--api-token" => args.api_token = Some(text(&flag)?),
             "--web-root" => args.web_root = Some(text(&flag)?.into()),
+            "--database" => args.database = Some(text(&flag)?),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -133,6 +139,7 @@ async fn main() {
     let mut config = TestbedConfig::line(args.agents, args.clients);
     config.heartbeat = Duration::from_secs(1);
     config.controller.heartbeat_timeout = Duration::from_secs(3);
+    config.database = args.database.clone();
     let start = tokio::time::Instant::now();
     let bed = match Testbed::start(config).await {
         Ok(bed) => bed,
@@ -154,7 +161,7 @@ async fn main() {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let mut router = rest::router(bed.controller.clone(), tokens);
+        let mut router = rest::router_with_store(bed.controller.clone(), tokens, bed.store.clone());
         if let Some(dir) = &args.web_root {
             if !dir.join("index.html").is_file() {
                 eprintln!(

@@ -39,7 +39,10 @@ const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)
 
 /** Starts odin-testbed; resolves with the process and its API's base URL. */
 function startTestbed(listen = '127.0.0.1:0') {
-  const args = ['--agents', '3', '--clients', '6', '--handoff-every', '0', '--api-listen', listen, '--api-tokens', tokensFile, '--web-root', dist];
+  // A store in the scratch folder: the event history the timeline reads
+  // after a reload, kept across the controller's restart below.
+  const database = `sqlite://${join(scratch, 'controller.db')}`;
+  const args = ['--agents', '3', '--clients', '6', '--handoff-every', '0', '--api-listen', listen, '--api-tokens', tokensFile, '--web-root', dist, '--database', database];
   const child = spawn(testbedBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   return new Promise((resolvePromise, reject) => {
@@ -90,6 +93,8 @@ let browser;
 let page;
 let failures = 0;
 let passed = 0;
+/** The client the handoff check moved: { mac, from, to }. */
+let moved = null;
 
 async function check(name, body) {
   const t = Date.now();
@@ -205,6 +210,19 @@ async function main() {
     await page.locator(`[data-testid=clients] tr[data-client="${client.mac}"]`).click();
     await page.waitForTimeout(1500);
     await shot('04-after-handoff');
+    moved = { mac: client.mac, from, to };
+  });
+
+  await check('after a reload the timeline shows the handoff from the stored history', async () => {
+    if (!moved) throw new Error('no handoff to look for');
+    await page.reload();
+    const entry = page.locator(`[data-testid=timeline] li[data-client="${moved.mac}"].completed`).first();
+    await entry.waitFor({ timeout: 10_000 });
+    const text = await entry.textContent();
+    for (const want of [`${moved.from}/0 → ${moved.to}/0`, 'api', 'dashboard', 'export']) {
+      if (!text?.includes(want)) throw new Error(`history entry lacks ${JSON.stringify(want)}: ${text}`);
+    }
+    if ((await page.getByText('no stored history').count()) > 0) throw new Error('the page says there is no stored history');
   });
 
   await check('a channel change through the UI is shown and done', async () => {

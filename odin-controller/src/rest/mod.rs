@@ -202,7 +202,8 @@
 //! ## `GET /api/v1/events`
 //!
 //! The event history from the store, newest first: query parameters
-//! `client`, `agent`, `kind` (`handoff_completed`, `client_joined`, ...),
+//! `client`, `agent`, `kind` (`handoff_completed`, `client_joined`, ...;
+//! several separated by commas),
 //! `app`, `since` and `until` (Unix microseconds), `limit` (1-1000,
 //! default 100), `before` (an id: the next page). `{"events": [{"id",
 //! "at_unix_us", "kind", "client", "agent", "app", "detail"}],
@@ -963,7 +964,7 @@ struct EventQuery {
     /// Only the events of this agent.
     agent: Option<String>,
     /// Only the events of this kind (`handoff_completed`, `client_joined`,
-    /// ...).
+    /// ...), or of these kinds, separated by commas.
     kind: Option<String>,
     /// Only the events of this app.
     app: Option<String>,

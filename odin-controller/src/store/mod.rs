@@ -165,7 +165,8 @@ pub struct EventFilter {
     pub client: Option<MacAddr>,
     /// Only events about this agent.
     pub agent: Option<String>,
-    /// Only events of this kind.
+    /// Only events of this kind, or of these kinds separated by commas
+    /// (`handoff_started,handoff_completed`).
     pub kind: Option<String>,
     /// Only events of this app.
     pub app: Option<String>,

@@ -231,33 +231,47 @@ fn events_query(filter: &EventFilter, before_id: Option<i64>, limit: usize) -> S
     let mut sql =
         String::from("SELECT id, at_us, kind, client, agent, app, detail FROM events WHERE TRUE");
     let mut params = Vec::new();
-    let mut cond = |sql: &mut String, column: &str, op: &str, param: Param| {
-        params.push(param);
-        sql.push_str(&format!(" AND {column} {op} ${}", params.len()));
+    // `$n` for a new parameter.
+    let mut param = |value: Param| {
+        params.push(value);
+        format!("${}", params.len())
     };
     if let Some(client) = filter.client {
-        cond(&mut sql, "client", "=", Param::Text(client.to_string()));
+        sql += &format!(" AND client = {}", param(Param::Text(client.to_string())));
     }
     if let Some(agent) = &filter.agent {
-        cond(&mut sql, "agent", "=", text(agent));
+        sql += &format!(" AND agent = {}", param(text(agent)));
     }
-    if let Some(kind) = &filter.kind {
-        cond(&mut sql, "kind", "=", text(kind));
+    if let Some(kinds) = &filter.kind {
+        // One kind, or several separated by commas.
+        let list: Vec<String> = kinds
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| param(text(k)))
+            .collect();
+        match &list[..] {
+            [] => {}
+            [one] => sql += &format!(" AND kind = {one}"),
+            several => sql += &format!(" AND kind IN ({})", several.join(", ")),
+        }
     }
     if let Some(app) = &filter.app {
-        cond(&mut sql, "app", "=", text(app));
+        sql += &format!(" AND app = {}", param(text(app)));
     }
     if let Some(since) = filter.since_unix_us {
-        cond(&mut sql, "at_us", ">=", Param::Int(time(since)));
+        sql += &format!(" AND at_us >= {}", param(Param::Int(time(since))));
     }
     if let Some(until) = filter.until_unix_us {
-        cond(&mut sql, "at_us", "<", Param::Int(time(until)));
+        sql += &format!(" AND at_us < {}", param(Param::Int(time(until))));
     }
     if let Some(before) = before_id {
-        cond(&mut sql, "id", "<", Param::Int(before));
+        sql += &format!(" AND id < {}", param(Param::Int(before)));
     }
-    params.push(Param::Int(limit as i64));
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", params.len()));
+    sql += &format!(
+        " ORDER BY id DESC LIMIT {}",
+        param(Param::Int(limit as i64))
+    );
     Stmt { sql, params }
 }
 

@@ -379,6 +379,27 @@ async fn events_suite(s: &dyn Storage) {
     })
     .await
     .is_empty());
+    // Several kinds, separated by commas (spaces and empty items ignored).
+    assert_eq!(
+        times(EventFilter {
+            kind: Some("client_joined, handoff,,nothing".into()),
+            agent: Some("ap-1".into()),
+            since_unix_us: Some(1030),
+            ..EventFilter::default()
+        })
+        .await,
+        vec![1048, 1042, 1036, 1030]
+    );
+    assert_eq!(
+        times(EventFilter {
+            kind: Some("client_joined,heard".into()),
+            until_unix_us: Some(1003),
+            limit: 1000,
+            ..EventFilter::default()
+        })
+        .await,
+        vec![1002, 1001, 40]
+    );
     // [since, until): since inclusive, until exclusive.
     assert_eq!(
         times(EventFilter {
