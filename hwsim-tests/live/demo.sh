@@ -10,7 +10,8 @@
 # 100 ms. The controller's REST API and the dashboard (web/dist) listen
 # on the guest's network card, which vm/run.sh -p forwards from the host's
 # loopback; the API wants the token in $ODIN_RESULTS/api-tokens (written by
-# scripts/demo.sh). Reads: ODIN_DEMO_GUEST_PORT (8080), ODIN_DEMO_WALK_S
+# scripts/demo.sh, or scenarios/demo.sh, which tests this script in the
+# suite). Reads: ODIN_DEMO_GUEST_PORT (8080), ODIN_DEMO_WALK_S
 # (seconds for a walk from one end to the other, 60), ODIN_DEMO_WEB_ROOT
 # (the dashboard's files, web/dist).
 set -u
@@ -80,12 +81,15 @@ medium() { "$BIN/odin-medium" ctl --control "$CTL" "$@"; }
 
 # The network card (vm/run.sh -p) goes to the LAN namespace, where the
 # controller listens: QEMU forwards the host's loopback port to 10.0.2.15.
-modprobe -d /run/odin-kmod virtio_net 2>/dev/null || modprobe virtio_net 2>/dev/null
-wait_for 10 test -e /sys/class/net/eth0 || fail "no network card (vm/run.sh -p HOST:GUEST)"
-ip link set eth0 netns "$LAN_NS" || fail "cannot move eth0 into $LAN_NS"
-ip -n "$LAN_NS" link set eth0 name uplink
-ip -n "$LAN_NS" addr add 10.0.2.15/24 dev uplink
-ip -n "$LAN_NS" link set uplink up
+# (ODIN_DEMO_NO_UPLINK=1: none; the test scenario scenarios/demo.sh.)
+if [[ ${ODIN_DEMO_NO_UPLINK:-0} != 1 ]]; then
+    modprobe -d /run/odin-kmod virtio_net 2>/dev/null || modprobe virtio_net 2>/dev/null
+    wait_for 10 test -e /sys/class/net/eth0 || fail "no network card (vm/run.sh -p HOST:GUEST)"
+    ip link set eth0 netns "$LAN_NS" || fail "cannot move eth0 into $LAN_NS"
+    ip -n "$LAN_NS" link set eth0 name uplink
+    ip -n "$LAN_NS" addr add 10.0.2.15/24 dev uplink
+    ip -n "$LAN_NS" link set uplink up
+fi
 
 # The mobility manager as in the walk scenario (see walk.sh for why each
 # value); the balancer moves a client only to an AP that hears it at
