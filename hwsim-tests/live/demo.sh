@@ -47,29 +47,11 @@ done
 STA_X0=(0 5 40 75)
 STA_X1=(0 75 5 40)
 STA_Y=(0 2 -3 4)
-{
-    cat <<TOML
-# Written by hwsim-tests/live/demo.sh
-seed = 1
-noise_floor_dbm = -95.0
-tx_power_dbm = 20.0
-
-[path_loss]
-loss_at_1m_db = 40.0
-exponent = 3.0
-
-[loss]
-width_db = 1.0
-TOML
-    for i in 1 2 3; do
-        printf '\n[[radio]]\nname = "ap%d"\naddr = "%s"\nx = %d.0\ny = 0.0\n' \
-            "$i" "${PERM[$((i - 1))]}" "$(((i - 1) * 40))"
-    done
-    for ((j = 1; j <= CLIENTS; j++)); do
-        printf '\n[[radio]]\nname = "sta%d"\naddr = "%s"\nx = %d.0\ny = %d.0\n' \
-            "$j" "${PERM[$((2 + j))]}" "${STA_X0[j]}" "${STA_Y[j]}"
-    done
-} > "$RES/medium.toml"
+radios=("ap1=${PERM[0]}@0,0" "ap2=${PERM[1]}@40,0" "ap3=${PERM[2]}@80,0")
+for ((j = 1; j <= CLIENTS; j++)); do
+    radios+=("sta$j=${PERM[$((2 + j))]}@${STA_X0[j]},${STA_Y[j]}")
+done
+medium_toml "${radios[@]}" > "$RES/medium.toml"
 log "starting odin-medium: ap1 (0,0) ap2 (40,0) ap3 (80,0); sta1 (5,2) sta2 (40,-3) sta3 (75,4)"
 RUST_LOG=${RUST_LOG:-info} "$BIN/odin-medium" --config "$RES/medium.toml" --control "$CTL" \
     > "$RES/medium.log" 2>&1 &
@@ -91,23 +73,14 @@ if [[ ${ODIN_DEMO_NO_UPLINK:-0} != 1 ]]; then
     ip -n "$LAN_NS" link set uplink up
 fi
 
-# The mobility manager as in the walk scenario (see walk.sh for why each
-# value); the balancer moves a client only to an AP that hears it at
-# -55 dBm or better, above the mobility manager's -60 dBm trigger, so the
-# two never pull a client back and forth.
-cat > "$RES/controller.toml" <<TOML
-# Written by hwsim-tests/live/demo.sh
-[apps.mobility]
-enabled = true
-trigger_dbm = -60.0
-trigger_hysteresis_db = 3.0
-hysteresis_db = 6.0
-alpha = 0.5
-min_reports = 3
-dwell_ms = 5000
-check_ms = 500
-max_age_ms = 4000
-backoff_ms = 10000
+# The mobility manager as in the walk scenario (lib.sh's mobility_toml);
+# the balancer moves a client only to an AP that hears it at -55 dBm or
+# better, above the mobility manager's -60 dBm trigger, so the two never
+# pull a client back and forth.
+{
+    echo "# Written by hwsim-tests/live/demo.sh"
+    mobility_toml
+    cat <<TOML
 
 [apps.balancer]
 enabled = true
@@ -117,6 +90,7 @@ min_difference = 2
 interval_ms = 5000
 client_cooldown_ms = 30000
 TOML
+} > "$RES/controller.toml"
 log "starting odin-controller (mobility manager and load balancer enabled)"
 RUST_LOG=${RUST_LOG:-info} ip netns exec "$LAN_NS" "$BIN/odin-controller" --config "$RES/controller.toml" \
     --listen "$CONTROLLER_ADDR:$CONTROLLER_PORT" --secret-file "$SECRET_FILE" --ssid "$SSID" \

@@ -58,43 +58,11 @@ for ((r = 0; r < 3 + CLIENTS; r++)); do
 done
 STA_X=(0 5.50 4.75 3.25 2.50 3.25 4.75)
 STA_Y=(0 2.50 3.80 3.80 2.50 1.20 1.20)
-{
-    cat <<TOML
-# Written by hwsim-tests/scenarios/balance.sh
-seed = 1
-noise_floor_dbm = -95.0
-tx_power_dbm = 20.0
-
-[path_loss]
-loss_at_1m_db = 40.0
-exponent = 3.0
-
-[loss]
-width_db = 1.0
-
-[[radio]]
-name = "ap1"
-addr = "${PERM[0]}"
-x = 0.0
-y = 0.0
-
-[[radio]]
-name = "ap2"
-addr = "${PERM[1]}"
-x = 8.0
-y = 0.0
-
-[[radio]]
-name = "ap3"
-addr = "${PERM[2]}"
-x = 4.0
-y = 7.0
-TOML
-    for ((j = 1; j <= CLIENTS; j++)); do
-        printf '\n[[radio]]\nname = "sta%d"\naddr = "%s"\nx = %s\ny = %s\n' \
-            "$j" "${PERM[$((2 + j))]}" "${STA_X[j]}" "${STA_Y[j]}"
-    done
-} > "$RES/medium.toml"
+radios=("ap1=${PERM[0]}@0,0" "ap2=${PERM[1]}@8,0" "ap3=${PERM[2]}@4,7")
+for ((j = 1; j <= CLIENTS; j++)); do
+    radios+=("sta$j=${PERM[$((2 + j))]}@${STA_X[j]},${STA_Y[j]}")
+done
+medium_toml "${radios[@]}" > "$RES/medium.toml"
 RUST_LOG=${RUST_LOG:-info} "$BIN/odin-medium" --config "$RES/medium.toml" --control "$CTL" \
     > "$RES/medium.log" 2>&1 &
 PID[medium]=$!; PIDS+=($!)

@@ -337,3 +337,62 @@ ping_gap_report() {
     median_gap=$(sort -n "$gaps" | awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] }')
     echo "lost=$lost dup=$dup max_gap_ms=$max_gap background_gap_ms=$bg_gap median_gap_ms=$median_gap"
 }
+
+# --- odin-medium and the apps' settings ----------------------------------------
+# medium_toml NAME=ADDR@X,Y...: an odin-medium configuration, on stdout:
+# the model every scenario uses (seed 1, noise floor -95 dBm, 20 dBm
+# transmit power, 40 dB at 1 m and exponent 3: -60 dBm at 21.5 m, -70 dBm
+# at 46 m; loss over a 1 dB wide edge) and one radio per argument (its
+# permanent address names it; X and Y in metres).
+medium_toml() {
+    local spec name rest pos
+    cat <<TOML
+# Written by ${ODIN_SCENARIO:-a hwsim scenario} (lib.sh medium_toml)
+seed = 1
+noise_floor_dbm = -95.0
+tx_power_dbm = 20.0
+
+[path_loss]
+loss_at_1m_db = 40.0
+exponent = 3.0
+
+[loss]
+width_db = 1.0
+TOML
+    for spec in "$@"; do
+        name=${spec%%=*} rest=${spec#*=}
+        pos=${rest#*@}
+        printf '\n[[radio]]\nname = "%s"\naddr = "%s"\nx = %.2f\ny = %.2f\n' \
+            "$name" "${rest%@*}" "${pos%,*}" "${pos#*,}"
+    done
+}
+# mobility_toml: the mobility manager's [apps.mobility] section for
+# clients walking through medium_toml's model at about 1.5 m/s under this
+# VM's emulation (walk.sh, the live demo), on stdout:
+# - trigger_dbm -60: the default -70 dBm is 46 m out; with APs 40 m apart
+#   a client would leave the middle one only 6 m past the next;
+# - alpha 0.5, min_reports 3: a non-serving agent reports the client's
+#   signal once a second (its statistics); with the default 0.3 a mean
+#   trails the walk by about 2.3 reports (3.5 m at 1.5 m/s); 0.5 halves
+#   that, and 3 reports still smooth over a single odd sample;
+# - max_age_ms 4000: under emulation a statistics message can come a
+#   second or two late; 3000 could leave a mean without a fresh report
+#   between two checks and delay a move by a whole watch;
+# - check_ms 500, hysteresis_db 6, trigger_hysteresis_db 3, dwell_ms
+#   5000: the defaults (the moves come about 27 s apart at 1.5 m/s, and
+#   the dwell keeps a client placed at the start in place for 5 s).
+mobility_toml() {
+    cat <<TOML
+[apps.mobility]
+enabled = true
+trigger_dbm = -60.0
+trigger_hysteresis_db = 3.0
+hysteresis_db = 6.0
+alpha = 0.5
+min_reports = 3
+dwell_ms = 5000
+check_ms = 500
+max_age_ms = 4000
+backoff_ms = 10000
+TOML
+}

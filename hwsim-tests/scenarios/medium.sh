@@ -40,31 +40,7 @@ AP_PERM=$(cat /sys/class/ieee80211/phy0/macaddress) || fail "no phy0"
 STA_PERM=$(cat /sys/class/ieee80211/phy1/macaddress) || fail "no phy1"
 AP_IF=$(phy_iface phy0) || fail "no interface on phy0"
 STA=$(phy_iface phy1) || fail "no interface on phy1"
-cat > "$RES/medium.toml" <<TOML
-# Written by hwsim-tests/scenarios/medium.sh
-seed = 1
-noise_floor_dbm = -95.0
-tx_power_dbm = 20.0
-
-[path_loss]
-loss_at_1m_db = 40.0
-exponent = 3.0
-
-[loss]
-width_db = 1.0
-
-[[radio]]
-name = "ap"
-addr = "$AP_PERM"
-x = 0.0
-y = 0.0
-
-[[radio]]
-name = "sta"
-addr = "$STA_PERM"
-x = 5.0
-y = 0.0
-TOML
+medium_toml "ap=$AP_PERM@0,0" "sta=$STA_PERM@5,0" > "$RES/medium.toml"
 
 RUST_LOG=${RUST_LOG:-info} "$BIN/odin-medium" --config "$RES/medium.toml" --control "$CTL" \
     --record "$RES/medium.rec" --record-limit 400 > "$RES/medium.log" 2>&1 &

@@ -58,43 +58,8 @@ declare -A PERM
 for r in 0 1 2 3; do
     PERM[$r]=$(cat "/sys/class/ieee80211/phy$r/macaddress") || fail "no phy$r"
 done
-cat > "$RES/medium.toml" <<TOML
-# Written by hwsim-tests/scenarios/walk.sh
-seed = 1
-noise_floor_dbm = -95.0
-tx_power_dbm = 20.0
-
-[path_loss]
-loss_at_1m_db = 40.0
-exponent = 3.0
-
-[loss]
-width_db = 1.0
-
-[[radio]]
-name = "ap1"
-addr = "${PERM[0]}"
-x = 0.0
-y = 0.0
-
-[[radio]]
-name = "ap2"
-addr = "${PERM[1]}"
-x = 40.0
-y = 0.0
-
-[[radio]]
-name = "ap3"
-addr = "${PERM[2]}"
-x = 80.0
-y = 0.0
-
-[[radio]]
-name = "sta"
-addr = "${PERM[3]}"
-x = $WALK_X0.0
-y = $WALK_Y.0
-TOML
+medium_toml "ap1=${PERM[0]}@0,0" "ap2=${PERM[1]}@40,0" "ap3=${PERM[2]}@80,0" \
+    "sta=${PERM[3]}@$WALK_X0,$WALK_Y" > "$RES/medium.toml"
 RUST_LOG=${RUST_LOG:-info} "$BIN/odin-medium" --config "$RES/medium.toml" --control "$CTL" \
     > "$RES/medium.log" 2>&1 &
 PID[medium]=$!; PIDS+=($!)
@@ -104,32 +69,12 @@ wait_for 10 grep -q "the air is ours" "$RES/medium.log" || { cat "$RES/medium.lo
 medium() { "$BIN/odin-medium" ctl --control "$CTL" "$@"; }
 log "odin-medium: ap1 (0,0) ap2 (40,0) ap3 (80,0), sta1 ($WALK_X0,$WALK_Y)"
 
-# The mobility manager's settings, tuned for this VM:
-# - trigger_dbm -60: see the header (-70 would never leave ap2 for ap3);
-# - alpha 0.5, min_reports 3: a non-serving agent reports the client's
-#   signal once a second (its statistics); with the default 0.3 a mean
-#   trails the walk by about 2.3 reports (3.5 m at 1.5 m/s); 0.5 halves
-#   that, and 3 reports still smooth over a single odd sample;
-# - max_age_ms 4000: under emulation a statistics message can come a
-#   second or two late; 3000 could leave a mean without a fresh report
-#   between two checks and delay a move by a whole watch;
-# - check_ms 500, hysteresis_db 6, trigger_hysteresis_db 3, dwell_ms
-#   5000: the defaults (the moves come about 27 s apart at 1.5 m/s, and
-#   the dwell keeps a client placed at the start in place for 5 s).
-cat > "$RES/controller.toml" <<TOML
-# Written by hwsim-tests/scenarios/walk.sh
-[apps.mobility]
-enabled = true
-trigger_dbm = -60.0
-trigger_hysteresis_db = 3.0
-hysteresis_db = 6.0
-alpha = 0.5
-min_reports = 3
-dwell_ms = 5000
-check_ms = 500
-max_age_ms = 4000
-backoff_ms = 10000
-TOML
+# The mobility manager's settings for this walk: lib.sh's mobility_toml
+# (trigger -60 dBm: see the header; -70 would never leave ap2 for ap3).
+{
+    echo "# Written by hwsim-tests/scenarios/walk.sh"
+    mobility_toml
+} > "$RES/controller.toml"
 RUST_LOG=${RUST_LOG:-info} ip netns exec "$LAN_NS" "$BIN/odin-controller" --config "$RES/controller.toml" \
     --listen "$CONTROLLER_ADDR:$CONTROLLER_PORT" --secret-file "$SECRET_FILE" --ssid "$SSID" \
     --api-listen "$CONTROLLER_ADDR:$API_PORT" --api-insecure-no-auth \
