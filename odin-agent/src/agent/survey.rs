@@ -11,9 +11,9 @@
 //! networks it heard (frames whose BSSID is not one of the radio's LVAPs,
 //! `nl80211/airtime.rs`), also cumulative, over the time between the two
 //! readings as the agent's clock has them. mac80211_hwsim's survey is
-//! of this kind: it has data only for channels a scan visited, and a busy
-//! time it makes up that never moves (an eighth of the scan's dwell), so
-//! two surveys never give a share. The monitor's figure leaves out the
+//! of this kind: an AP radio's is empty, and a scanning radio's holds the
+//! time a scan stayed on each channel left, with a busy time it makes up
+//! (an eighth of it) that never moves, so two surveys never give a share. The monitor's figure leaves out the
 //! radio's own LVAPs' traffic (it would follow the radio to any channel),
 //! acknowledgements and contention: it is what a move would leave behind,
 //! a lower bound of what a survey would report.

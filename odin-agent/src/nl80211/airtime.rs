@@ -1,11 +1,12 @@
 //! The airtime of other networks' frames, from the monitor interface: the
 //! radio's utilisation where the driver's survey measures nothing.
 //!
-//! mac80211_hwsim (6.1) keeps survey data only for the channels a scan
-//! visited, with the scan's dwell time and a busy time of an eighth of it
-//! that it makes up; both stay the same whatever the channel carries (seen
-//! in the VM: `hwsim-tests/scenarios/channels.sh`). Other drivers report
-//! no survey at all. So the capture thread also adds up, per packet the
+//! mac80211_hwsim (6.1) records survey data only when a scan moves the
+//! radio off a channel: the time it stayed there, and a busy time of an
+//! eighth of it that it makes up. An AP radio, which never scans, has no
+//! survey at all; a channel carrying another network's traffic reads 0
+//! ms busy (seen in the VM: `hwsim-tests/scenarios/channels.sh`). Other
+//! drivers report no survey at all. So the capture thread also adds up, per packet the
 //! monitor hears, the time the frame kept the channel busy, when the frame
 //! belongs to another network: its BSSID is not one of this radio's LVAPs
 //! (a management frame's addr3; a data frame's addr1 to an AP, addr2 from
