@@ -64,11 +64,20 @@ CLIENTS=2
 # busy without flooding the emulated machine), its client pinging with
 # NB_SIZE bytes every NB_INTERVAL seconds: at 2 Mbit/s each 1,000-byte
 # ping and its reply take about 4.5 ms on the air, so 50 a second would
-# keep the channel 45 % busy (under emulation ping sends fewer). The
-# addresses are static neighbours on both sides and the client's power
-# save is off: in a first run the client's pings stopped after 30 s with
-# "No buffer space available" (its ARP queue full, the AP unreachable),
-# cause not found; this keeps the traffic flowing either way.
+# keep the channel 45 % busy (under emulation ping sends fewer).
+#
+# The neighbour's traffic must not stop, and sometimes does: in two runs
+# of five (one at 11 Mbit/s, one at 1-2 Mbit/s, on a loaded host) the
+# neighbour's client's pings stopped for good after 30-60 s, sendmsg
+# failing with "No buffer space available" (its queue full), with no
+# disconnection and our clients unaffected; static neighbour entries and
+# power save off (kept) did not prevent it. Cause not found (a suspect,
+# mac80211's airtime queue limit, cannot be turned off here: Debian's
+# kernel has no mac80211 debugfs). The run then fails with the second
+# radio on 2412 and says that the neighbour went quiet; the medium's
+# per-radio counters (medium-show.txt, and sent= in channels-trace.txt)
+# and the client's queues (neighbour-queues.txt) are kept to tell where
+# its frames stop.
 NB_NS=nb NB_STA_NS=nbsta NB_SSID=neighbour NB_ADDR=10.9.0.1 NB_STA_ADDR=10.9.0.2
 NB_SIZE=${ODIN_NB_SIZE:-1000}
 NB_INTERVAL=${ODIN_NB_INTERVAL:-0.02}
@@ -272,13 +281,16 @@ answer=$(api -X POST -H 'Content-Type: application/json' -d "{\"config\": $APP_C
 log "channel app enabled ($APP_CONFIG): $answer"
 jq -e '.app_changed' <<< "$answer" > /dev/null || fail "POST /apps/channel/enable: $answer"
 T_EN=$(now)
+# nb_sent: the frames the neighbour's client has sent, as the medium
+# counts them.
+nb_sent() { "$BIN/odin-medium" ctl --control "$CTL" show | awk '$1 == "nbsta" { print $6 }'; }
 # Until both radios have left 2412 (at most 90 s), then 5 s more to see
 # the clients settle and nothing move back.
 : > "$RES/channels-trace.txt"
 left=
 while (( $(ms_since "$T_EN") < 90000 )); do
     f=$(freqs)
-    echo "$(ms_since "$T_EN") ms: $f utilisation $(utilizations)" >> "$RES/channels-trace.txt"
+    echo "$(ms_since "$T_EN") ms: $f utilisation $(utilizations) neighbour $(nb_sent)" >> "$RES/channels-trace.txt"
     if [[ $f != *2412* ]]; then left=$(ms_since "$T_EN"); break; fi
     sleep 1
 done
@@ -299,7 +311,14 @@ for ((j = 1; j <= CLIENTS; j++)); do
     log "ping sta$j: $summary"
 done
 wait "${PID[nbping]}"
+"$BIN/odin-medium" ctl --control "$CTL" show > "$RES/medium-show.txt"
+{
+    ip netns exec "$NB_STA_NS" tc -s qdisc show dev "$NB_STA_IFACE"
+    ip netns exec "$NB_STA_NS" iw dev "$NB_STA_IFACE" station dump
+} > "$RES/neighbour-queues.txt" 2>&1
 log "ping neighbour: $(grep -E 'packets transmitted' "$RES/ping-neighbour.txt")"
+nb_quiet=$(awk -v end="$EPOCHREALTIME" '/bytes from/ { t = substr($1, 2, length($1) - 2) } END { printf "%d", end - t }' "$RES/ping-neighbour.txt")
+log "the neighbour's last reply came $nb_quiet s before the end"
 
 api "$API/events?app=channel&limit=1000" > "$RES/events-channel.json" || fail "GET /events"
 jq -r '.events | reverse | .[] | select(.kind == "channel_changed") | "\(.detail.at) \(.detail.channel)"' \
@@ -323,7 +342,10 @@ for ((j = 1; j <= CLIENTS; j++)); do
 done
 echo "RESULT channels before=$before after=$after lost=$lost switches=$switches neighbour=$FREQ utilization=$UTIL_BEFORE" | tee -a "$RES/summary.txt"
 [[ $before == 2412/2412 ]] || fail "the radios were not both on 2412 before the app: $before"
-[[ $after != *2412* ]] || fail "a radio is still on the busy channel: $after"
+if [[ $after == *2412* ]]; then
+    (( nb_quiet > 15 )) && fail "a radio is still on 2412 ($after), but the neighbour's traffic stopped $nb_quiet s before the end (see the header)"
+    fail "a radio is still on the busy channel: $after"
+fi
 [[ $noticed -eq 0 ]] || fail "$noticed client check(s) failed: see wpa_supplicant-sta*.log"
 for i in 1 2; do stop_pid "ap$i" "${PID[ap$i]}"; done
 stop_pid odin-medium "${PID[medium]}"
