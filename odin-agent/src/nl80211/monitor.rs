@@ -330,34 +330,35 @@ pub fn start_capture(
             let mut packet_buf = header.clone();
             let mut sampler = SignalSampler::new(crate::radio::HEARD_INTERVAL);
             while !stopped.load(Ordering::Relaxed) && !out.is_closed() {
-                match rx.next() {
-                    Ok(packet) => {
-                        airtime.add(Responder::airtime(&responder, packet));
-                        match decode(packet) {
-                            Some(Decoded::StationData { sta, signal_dbm })
-                                if sampler.sample(sta, std::time::Instant::now()) =>
-                            {
-                                if out.send(Monitored::Signal { sta, signal_dbm }).is_err() {
-                                    break;
-                                }
+                let next = rx.next();
+                if let Ok(packet) = &next {
+                    airtime.add(Responder::airtime(&responder, packet));
+                }
+                match next {
+                    Ok(packet) => match decode(packet) {
+                        Some(Decoded::StationData { sta, signal_dbm })
+                            if sampler.sample(sta, std::time::Instant::now()) =>
+                        {
+                            if out.send(Monitored::Signal { sta, signal_dbm }).is_err() {
+                                break;
                             }
-                            Some(Decoded::Mgmt(captured)) => {
-                                if let Some(answer) = Responder::answer(&responder, &captured.frame) {
-                                    packet_buf.truncate(header.len());
-                                    packet_buf.extend_from_slice(&answer);
-                                    match tx.send_to(&packet_buf, None) {
-                                        Some(Ok(())) => debug!(ifname = %ifname, "early probe response injected"),
-                                        Some(Err(e)) => warn!(ifname = %ifname, error = %e, "early probe response not injected"),
-                                        None => warn!(ifname = %ifname, "early probe response not injected: no room"),
-                                    }
-                                }
-                                if out.send(Monitored::Frame(captured)).is_err() {
-                                    break;
-                                }
-                            }
-                            Some(Decoded::StationData { .. }) | None => {}
                         }
-                    }
+                        Some(Decoded::Mgmt(captured)) => {
+                            if let Some(answer) = Responder::answer(&responder, &captured.frame) {
+                                packet_buf.truncate(header.len());
+                                packet_buf.extend_from_slice(&answer);
+                                match tx.send_to(&packet_buf, None) {
+                                    Some(Ok(())) => debug!(ifname = %ifname, "early probe response injected"),
+                                    Some(Err(e)) => warn!(ifname = %ifname, error = %e, "early probe response not injected"),
+                                    None => warn!(ifname = %ifname, "early probe response not injected: no room"),
+                                }
+                            }
+                            if out.send(Monitored::Frame(captured)).is_err() {
+                                break;
+                            }
+                        }
+                        Some(Decoded::StationData { .. }) | None => {}
+                    },
                     Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
                     // The interface goes away when the radio closes.
                     Err(_) if stopped.load(Ordering::Relaxed) => break,
