@@ -68,7 +68,7 @@ CLIENTS=2
 # Mbit/s each takes about 4.4 ms on the air, so 100 a second would keep
 # the channel over 40 % busy (under emulation fewer go out).
 #
-# Why UDP and not ping: in three runs of seven with a pinging neighbour
+# Why UDP and not ping: in three runs of eight with a pinging neighbour
 # (`ping -i 0.02 -s 1000`, or 0.01 at 11 Mbit/s) its pings stopped for
 # good after 30-60 s, sendmsg failing with "No buffer space available",
 # while its qdisc had sent everything (backlog 0, no drop) and the medium
