@@ -4,8 +4,7 @@
 # air: a busy neighbour network that is not ours (hostapd on nb, an
 # 802.11b BSS on channel 1, and its wpa_supplicant client on nbsta
 # sending a steady UDP stream of 1000-byte datagrams to the AP's own
-# address), and
-# our agents ap1 and ap2, also on channel 1, each serving one
+# address), and our agents ap1 and ap2, also on channel 1, each serving one
 # wpa_supplicant client (sta1 on ap1, sta2 on ap2) that pings the LAN
 # host every 10 ms. Once the controller has both radios' utilisation,
 # the channel app is enabled over REST (POST /api/v1/apps/channel/enable,
@@ -30,13 +29,13 @@
 # radio): nothing real. The scenario dumps `iw dev X survey dump` on
 # ap1's monitor and on the neighbour's client (after it scanned channel
 # 6) twice, 5 s apart, while the neighbour's traffic keeps 2412 MHz about
-# 40 % busy (survey-*.txt, and the log line "hwsim survey"). hwsim
+# 40-50 % busy (survey-*.txt, and the log line "hwsim survey"). hwsim
 # records survey data only when a scan moves the radio off a channel:
 # for that channel the time it stayed, with a busy time of an eighth of
 # it, made up (its source says so). Seen: ap1's radio (an AP, it never
 # scans) has no entry at all; the neighbour's client has 2412 MHz, its
 # own busy channel, at 0 ms active / 0 ms busy, and 2437 MHz (scanned,
-# idle) at 88 / 11 ms, the same 5 s later. Other stations' airtime is not
+# idle) at 80-92 / 10-11 ms, the same 5 s later. Other stations' airtime is not
 # counted anywhere. So the agents measure the fallback: the airtime of
 # the frames their monitor hears from other networks (odin-agent's
 # nl80211/airtime.rs), which is what the app sees as utilisation here.
