@@ -482,7 +482,9 @@ impl AgentCore {
     /// Frames dropped since the agent started, by cause: the LVAPs' own
     /// (those still here and those removed, [`lvap::DropReason`]) and the
     /// agent's (`bad_frame`, `no_source`, `not_management`, `no_lvap`,
-    /// `elsewhere`: see [`AgentCounters`]).
+    /// `elsewhere`: see [`AgentCounters`]; `airtime_malformed`,
+    /// `airtime_no_rate`: packets the radios' monitors could not measure,
+    /// `nl80211/airtime.rs`).
     pub fn drops(&self) -> Vec<DropCount> {
         let mut by_cause: BTreeMap<&'static str, u64> = self.retired_drops.clone();
         for hosted in self
@@ -495,12 +497,15 @@ impl AgentCore {
             }
         }
         let c = &self.counters;
+        let (malformed, no_rate) = self.utilization.unmeasured();
         for (cause, n) in [
             ("bad_frame", c.bad_frames),
             ("no_source", c.no_source),
             ("not_management", c.not_management),
             ("no_lvap", c.no_lvap),
             ("elsewhere", c.elsewhere),
+            ("airtime_malformed", malformed),
+            ("airtime_no_rate", no_rate),
         ] {
             if n > 0 {
                 *by_cause.entry(cause).or_default() += n;
@@ -665,7 +670,10 @@ impl AgentCore {
                 tracing::warn!(radio, %command, %error, "radio command failed");
             }
             RadioEvent::Done { token, failure } => self.confirmed(token, failure, now, out),
-            RadioEvent::Survey { entries } => self.utilization.record(radio, &entries),
+            RadioEvent::Survey { entries, airtime } => {
+                self.utilization
+                    .record(radio, &entries, airtime.as_ref(), now)
+            }
         }
     }
 

@@ -339,6 +339,23 @@ pub struct SurveyEntry {
     pub tx: Option<Duration>,
 }
 
+/// What a radio's monitor heard of other networks: the airtime of the
+/// frames whose BSSID is not one of the radio's LVAPs, and the packets it
+/// could not measure, each counted since the monitor opened (see
+/// `nl80211/airtime.rs`). The utilisation where the survey measures
+/// nothing is the difference between two readings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MonitorAirtime {
+    /// The radio's channel when read, MHz.
+    pub freq: u32,
+    /// Time other networks' frames took on the air.
+    pub foreign: Duration,
+    /// Packets too malformed to measure.
+    pub malformed: u64,
+    /// Packets without a rate to measure with.
+    pub no_rate: u64,
+}
+
 /// A 2.4 or 5 GHz channel's centre frequency, MHz.
 pub fn channel_to_freq(channel: u8) -> Option<u32> {
     match channel {
@@ -421,10 +438,13 @@ pub enum RadioEvent {
         failure: Option<String>,
     },
     /// The answer to [`RadioCmd::Survey`]: what the radio measured, per
-    /// channel (none when the radio keeps no survey).
+    /// channel (none when the radio keeps no survey), and what its monitor
+    /// heard of other networks (`None` without a monitor).
     Survey {
         /// The channels.
         entries: Vec<SurveyEntry>,
+        /// The monitor's counters.
+        airtime: Option<MonitorAirtime>,
     },
     /// A command failed; the agent reports it and carries on.
     CommandFailed {

@@ -38,7 +38,8 @@
 //! 1. A radio is a candidate only if it shares its channel with at least
 //!    one neighbour (an access point alone on its channel stays, however
 //!    busy: its own clients' traffic, which the app cannot tell from
-//!    anyone else's, would follow it anywhere), reports a utilisation, its
+//!    anyone else's, would follow it anywhere; unless `alone_busy_pct` is
+//!    set and its utilisation reaches it, see below), reports a utilisation, its
 //!    last change (by anyone) is `radio_interval_ms` ago or more and
 //!    `settle_ms` has passed since (a measurement needs two surveys on the
 //!    new channel), and no client of it is being moved.
@@ -82,6 +83,22 @@
 //! no client (`load` 0), and prefers them; `retune_served = true` lets it
 //! change any radio.
 //!
+//! # Networks that are not ours
+//!
+//! An access point of another network on a radio's channel is no
+//! neighbour (the app knows only our radios), so a radio alone among ours
+//! on a channel that others keep busy would stay. Where the agents
+//! measure utilisation from the monitor (mac80211_hwsim, drivers without
+//! a survey: the airtime of frames of other networks only, the radio's
+//! own LVAPs left out; see odin-agent's `agent/survey.rs`), that figure is
+//! what a move leaves behind, and `alone_busy_pct` makes such a radio a
+//! candidate once its utilisation reaches it. Off by default: where the
+//! survey measures, its busy time includes the radio's own clients, and a
+//! radio would move to a channel as busy as the one it left (once per
+//! `radio_interval_ms`). `hwsim-tests/scenarios/channels.sh` shows it:
+//! two radios on a neighbour's busy channel both leave it, the second
+//! under this rule.
+//!
 //! # What the app API lacks
 //!
 //! * The utilisation of channels a radio is not on (the survey's other
@@ -121,6 +138,7 @@
 //! | `neighbour_ttl_ms` | 600000 | a pair of neighbours is remembered this long after they last shared a client |
 //! | `memory_ms` | 1800000 | what a radio measured on a channel counts this long after it left it |
 //! | `retune_served` | false | also change radios that serve clients (see above) |
+//! | `alone_busy_pct` | none | a radio sharing its channel with no neighbour is a candidate too when its utilisation reaches this many points (see "Networks that are not ours") |
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -167,6 +185,9 @@ pub struct Config {
     pub memory_ms: u64,
     /// Also change radios that serve clients.
     pub retune_served: bool,
+    /// A radio alone (of ours) on its channel is a candidate when its
+    /// utilisation reaches this, in points (0-100); `None`: never.
+    pub alone_busy_pct: Option<f32>,
 }
 
 impl Default for Config {
@@ -185,6 +206,7 @@ impl Default for Config {
             neighbour_ttl_ms: 600_000,
             memory_ms: 1_800_000,
             retune_served: false,
+            alone_busy_pct: None,
         }
     }
 }
@@ -207,6 +229,11 @@ impl Config {
             return Err(AppError::Config(format!(
                 "hysteresis_pct must be above 0 and at most 100 (utilisation points), not {}",
                 self.hysteresis_pct
+            )));
+        }
+        if let Some(p) = self.alone_busy_pct.filter(|p| !(*p > 0.0 && *p <= 100.0)) {
+            return Err(AppError::Config(format!(
+                "alone_busy_pct must be above 0 and at most 100 (utilisation points), not {p}"
             )));
         }
         if let Some(c) = self.channels_2ghz.iter().find(|c| !(1..=14).contains(*c)) {
@@ -295,11 +322,16 @@ impl Change {
     /// Why, for the record.
     fn reason(&self) -> String {
         let sharing: Vec<String> = self.sharing.iter().map(ToString::to_string).collect();
+        let with = if sharing.is_empty() {
+            "no neighbour (alone_busy_pct)".to_string()
+        } else {
+            sharing.join(", ")
+        };
         format!(
             "{} shares channel {} with {} at {:.0}% busy; channel {}: {:.0}% ({}): {:.0} points quieter",
             self.at,
             self.from,
-            sharing.join(", "),
+            with,
             self.here,
             self.to,
             self.there,
@@ -466,7 +498,7 @@ impl ChannelSelection {
             .filter(|n| n.channel == radio.channel)
             .map(|n| n.at.clone())
             .collect();
-        if sharing.is_empty() {
+        if sharing.is_empty() && !self.config.alone_busy_pct.is_some_and(|p| here >= p) {
             return None;
         }
         let mut best: Option<(f32, usize, Change)> = None;
@@ -992,6 +1024,61 @@ mod tests {
     }
 
     #[test]
+    fn a_radio_alone_on_a_busy_channel_moves_only_past_alone_busy_pct() {
+        // Two radios on channel 1, busy with another network's traffic
+        // (30 %), a client each, hearing each other's.
+        let bed = |alone_busy_pct| {
+            let config = Config {
+                retune_served: true,
+                alone_busy_pct,
+                ..fast()
+            };
+            let mut bed = Bed::new(config, &[("ap1", 1, 0.3), ("ap2", 1, 0.3)]);
+            bed.serve(1, "ap1", &[("ap1", -50), ("ap2", -60)]);
+            bed.serve(2, "ap2", &[("ap1", -60), ("ap2", -50)]);
+            bed
+        };
+        for alone_busy_pct in [None, Some(40.0)] {
+            let mut bed = bed(alone_busy_pct);
+            assert_eq!(bed.run(10_000), [(10_000, "ap1/0".into(), 6)]);
+            // Channel 6 is quiet where ap1 is now; ap2, alone of ours on
+            // channel 1, stays: without the setting, and below it.
+            bed.set("ap1", 0.0);
+            assert_eq!(bed.run(600_000), vec![]);
+            assert_eq!(bed.channels(), [6, 1]);
+        }
+        let mut bed = bed(Some(20.0));
+        assert_eq!(bed.run(10_000), [(10_000, "ap1/0".into(), 6)]);
+        bed.set("ap1", 0.0);
+        // The global interval after the first change (done at 10,050);
+        // then to 11, where no neighbour is (6 is as quiet, with ap1 on it).
+        let (at, requests) = bed.tick();
+        assert_eq!((at, requests), (20_000, vec![]));
+        let changes = bed.run(600_000);
+        assert_eq!(changes, [(80_000, "ap2/0".into(), 11)]);
+        assert_eq!(bed.channels(), [6, 11]);
+    }
+
+    #[test]
+    fn the_reason_of_a_move_alone() {
+        let config = Config {
+            alone_busy_pct: Some(20.0),
+            ..fast()
+        };
+        let mut bed = Bed::new(config, &[("ap1", 1, 0.3)]);
+        let (_, requests) = bed.tick();
+        let Some(Request::SetChannel { reason, .. }) = requests.first() else {
+            panic!("a change expected: {requests:?}");
+        };
+        assert_eq!(
+            reason,
+            "ap1/0 shares channel 1 with no neighbour (alone_busy_pct) at 30% busy; \
+             channel 6: 0% (no neighbour there, not measured here: counted idle): \
+             30 points quieter"
+        );
+    }
+
+    #[test]
     fn changes_are_rate_limited_per_radio_and_globally() {
         // Two pairs that do not hear each other: ap1 and ap2 on 6, ap3 and
         // ap4 on 11; ap2 and ap4 serve nobody.
@@ -1213,6 +1300,18 @@ mod tests {
         refused(serde_json::json!({ "channels_5ghz": [0] }), "channels_5ghz");
         refused(serde_json::json!({ "channels_2ghz": [300] }), "300");
         refused(serde_json::json!({ "retune_served": "yes" }), "yes");
+        refused(serde_json::json!({ "alone_busy_pct": 0 }), "alone_busy_pct");
+        refused(
+            serde_json::json!({ "alone_busy_pct": 101 }),
+            "alone_busy_pct",
+        );
+        assert_eq!(
+            Config::parse(&serde_json::json!({ "alone_busy_pct": 25 })),
+            Ok(Config {
+                alone_busy_pct: Some(25.0),
+                ..Config::default()
+            })
+        );
         assert!((KIND.create)(&serde_json::json!({ "interval_ms": 1000 })).is_ok());
         assert_eq!(KIND.name, "channel");
     }

@@ -140,7 +140,7 @@ mod probe {
                     RadioEvent::CommandFailed { command, error } => {
                         warn!(%command, %error, "radio command failed")
                     }
-                    RadioEvent::Survey { entries } => log_survey(&entries),
+                    RadioEvent::Survey { entries, .. } => log_survey(&entries),
                     _ => {}
                 }
             }
@@ -329,7 +329,7 @@ mod probe {
                             warn!(%command, %error, "radio command failed");
                         }
                         RadioEvent::Done { token, failure } => info!(token, ?failure, "barrier"),
-                        RadioEvent::Survey { entries } => log_survey(&entries),
+                        RadioEvent::Survey { entries, .. } => log_survey(&entries),
                     }
                 }
                 _ = tokio::time::sleep_until(survey_at) => {

@@ -8,10 +8,13 @@
 //!   an LVAP here are heard, and the rule that reports each frame once.
 //! * [`wiphy`]: the wiphy's capabilities from a split GET_WIPHY dump.
 //! * [`survey`]: the channel survey (GET_SURVEY).
+//! * [`airtime`]: other networks' airtime from the monitor, the
+//!   utilisation where the survey measures nothing.
 //! * [`msg`]: netlink messages and attributes as bytes.
 //!
 //! ARCHITECTURE.md ("Decisions") says why netlink-sys and our own message code.
 
+pub mod airtime;
 #[allow(dead_code)] // a table of numbers from the kernel's headers
 pub mod consts;
 pub mod monitor;

@@ -43,6 +43,12 @@
 //! the capture thread). That is how an agent measures clients it does not
 //! serve (the raw material of mobility decisions) and its own clients
 //! between the kernel's station reports.
+//!
+//! # Other networks' airtime
+//!
+//! Every packet is also measured ([`airtime::classify`]): the airtime of
+//! frames whose BSSID is not one of this radio's LVAPs is added to the
+//! radio's [`AirtimeCounters`], which the driver reads at each survey.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +60,7 @@ use odin_wire::MacAddr;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
+use super::airtime::{self, AirtimeCounters};
 use super::msg::NlError;
 use crate::lvap::EarlyAnswers;
 
@@ -221,6 +228,15 @@ pub struct Responder {
 pub type SharedResponder = Arc<RwLock<Responder>>;
 
 impl Responder {
+    /// What `packet` is for the airtime, with this radio's LVAPs as they
+    /// are now.
+    fn airtime(shared: &SharedResponder, packet: &[u8]) -> airtime::Heard {
+        match shared.read() {
+            Ok(r) => airtime::classify(packet, |b| r.local.contains(b)),
+            Err(_) => airtime::classify(packet, |_| false),
+        }
+    }
+
     /// The answer to a captured frame, if any.
     fn answer(shared: &SharedResponder, frame: &[u8]) -> Option<Vec<u8>> {
         let r = shared.read().ok()?;
@@ -280,12 +296,14 @@ pub fn send_ethernet(name: &str, ifindex: u32, frame: &[u8]) -> Result<(), NlErr
 /// Opens an `AF_PACKET` socket on the monitor interface `ifindex` and
 /// forwards its management frames to `out` from a thread, until the
 /// returned [`Capture`] is dropped or `out` is closed. The thread answers
-/// what `responder` says at once, on the same socket, before forwarding.
+/// what `responder` says at once, on the same socket, before forwarding,
+/// and adds every packet's airtime to `airtime`.
 pub fn start_capture(
     name: &str,
     ifindex: u32,
     out: mpsc::UnboundedSender<Monitored>,
     responder: SharedResponder,
+    airtime: Arc<AirtimeCounters>,
 ) -> Result<Capture, NlError> {
     let iface = packet_interface(name, ifindex);
     let config = pnet_datalink::Config {
@@ -312,7 +330,11 @@ pub fn start_capture(
             let mut packet_buf = header.clone();
             let mut sampler = SignalSampler::new(crate::radio::HEARD_INTERVAL);
             while !stopped.load(Ordering::Relaxed) && !out.is_closed() {
-                match rx.next() {
+                let next = rx.next();
+                if let Ok(packet) = &next {
+                    airtime.add(Responder::airtime(&responder, packet));
+                }
+                match next {
                     Ok(packet) => match decode(packet) {
                         Some(Decoded::StationData { sta, signal_dbm })
                             if sampler.sample(sta, std::time::Instant::now()) =>

@@ -31,6 +31,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, trace, warn};
 
+use super::airtime::AirtimeCounters;
 use super::consts::*;
 use super::monitor::{self, Capture, Captured, Monitored, Responder, SharedResponder};
 use super::msg::{hex, messages, Attrs, NlError, NlMsg, Transaction};
@@ -38,7 +39,7 @@ use super::request::{self, channel_to_freq, freq_to_channel, AP_FRAME_TYPES};
 use super::survey::{mark_in_use, parse_survey_dump};
 use super::wiphy::{parse_interfaces, parse_wiphy_dump, Interface, Wiphy};
 use crate::lvap::BeaconTemplate;
-use crate::radio::{Radio, RadioCmd, RadioEvent, StationInfo};
+use crate::radio::{MonitorAirtime, Radio, RadioCmd, RadioEvent, StationInfo, SurveyEntry};
 
 /// How long an identical group-addressed frame heard on another interface
 /// of the radio (or the monitor) counts as the same reception. Generous:
@@ -415,6 +416,8 @@ struct Monitor {
     ifindex: u32,
     name: String,
     capture: Capture,
+    /// Other networks' airtime, added up by the capture thread.
+    airtime: Arc<AirtimeCounters>,
 }
 
 struct Driver {
@@ -589,7 +592,14 @@ impl Driver {
             warn!(ifname = name, freq = self.freq, error = %e, "monitor channel not set");
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        let capture = monitor::start_capture(name, ifindex, tx, Arc::clone(&self.responder))?;
+        let airtime = Arc::new(AirtimeCounters::default());
+        let capture = monitor::start_capture(
+            name,
+            ifindex,
+            tx,
+            Arc::clone(&self.responder),
+            Arc::clone(&airtime),
+        )?;
         info!(
             ifname = name,
             ifindex,
@@ -600,6 +610,7 @@ impl Driver {
             ifindex,
             name: name.to_owned(),
             capture,
+            airtime,
         });
         Ok(rx)
     }
@@ -920,16 +931,34 @@ impl Driver {
     }
 
     /// GET_SURVEY on the monitor (or any AP interface: the survey is the
-    /// radio's), answered with [`RadioEvent::Survey`]. The entry of the
-    /// radio's channel is marked in use when the driver marks none
-    /// ([`mark_in_use`]). Without an interface to ask, or after the driver
-    /// said EOPNOTSUPP once, the answer is an empty survey.
+    /// radio's), answered with [`RadioEvent::Survey`] with the monitor's
+    /// airtime counters. The entry of the radio's channel is marked in use
+    /// when the driver marks none ([`mark_in_use`]). Without an interface
+    /// to ask, after the driver said EOPNOTSUPP once, or when GET_SURVEY
+    /// fails, the answer is an empty survey (still with the counters).
     async fn survey(&mut self) -> Result<(), NlError> {
+        let airtime = self.monitor.as_ref().map(|m| {
+            let totals = m.airtime.read();
+            MonitorAirtime {
+                freq: self.freq,
+                foreign: Duration::from_micros(totals.foreign_us),
+                malformed: totals.malformed,
+                no_rate: totals.no_rate,
+            }
+        });
+        let (entries, result) = match self.survey_entries().await {
+            Ok(entries) => (entries, Ok(())),
+            Err(e) => (Vec::new(), Err(e)),
+        };
+        self.emit(RadioEvent::Survey { entries, airtime });
+        result
+    }
+
+    /// The survey's entries (empty without an interface to ask or after
+    /// EOPNOTSUPP).
+    async fn survey_entries(&mut self) -> Result<Vec<SurveyEntry>, NlError> {
         if self.survey_unsupported {
-            self.emit(RadioEvent::Survey {
-                entries: Vec::new(),
-            });
-            return Ok(());
+            return Ok(Vec::new());
         }
         let ifindex = self
             .monitor
@@ -940,10 +969,7 @@ impl Driver {
             // No monitor (it failed to open) and no LVAP: nothing to name
             // the radio by. Not worth a failure every stats interval.
             debug!("survey: no interface on the radio to ask");
-            self.emit(RadioEvent::Survey {
-                entries: Vec::new(),
-            });
-            return Ok(());
+            return Ok(Vec::new());
         };
         let replies = match self
             .ctrl
@@ -966,8 +992,7 @@ impl Driver {
             );
         }
         debug!(?entries, "survey");
-        self.emit(RadioEvent::Survey { entries });
-        Ok(())
+        Ok(entries)
     }
 
     /// CHANNEL_SWITCH on `bssid`'s interface. The kernel reports the

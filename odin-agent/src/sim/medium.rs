@@ -1363,7 +1363,13 @@ impl World {
             RadioCmd::Hold { .. } => {}
             RadioCmd::Survey => {
                 let entries = self.survey(radio, now);
-                self.send_event(radio, RadioEvent::Survey { entries });
+                self.send_event(
+                    radio,
+                    RadioEvent::Survey {
+                        entries,
+                        airtime: None,
+                    },
+                );
             }
             RadioCmd::ChannelSwitch {
                 bssid,

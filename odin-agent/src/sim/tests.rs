@@ -287,7 +287,7 @@ fn surveyed(radio: &mut SimRadio) -> Vec<crate::radio::SurveyEntry> {
     radio.execute(RadioCmd::Survey);
     let events = drain(radio);
     match &events[..] {
-        [RadioEvent::Survey { entries }] => entries.clone(),
+        [RadioEvent::Survey { entries, .. }] => entries.clone(),
         other => panic!("{other:?}"),
     }
 }
