@@ -60,6 +60,9 @@ if ! command -v npm >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm </dev/null
 fi
+# Vite 7 wants Node.js 20.19 or later (Debian 12's own nodejs is 18).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+    die "Node.js $(node --version) is too old: the dashboard's build (Vite 7) needs 20.19 or later"
 (cd web && npm ci --no-audit --no-fund)
 step "building the dashboard (web/dist)"
 (cd web && npm run build)

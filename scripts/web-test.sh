@@ -24,7 +24,12 @@ fi
 
 step "Node.js and the dashboard's packages (npm ci)"
 if ! command -v npm >/dev/null 2>&1; then
-    echo "npm is missing: the dashboard needs Node.js 20 or later with npm" >&2
+    echo "npm is missing: the dashboard needs Node.js 20.19 or later with npm" >&2
+    exit 1
+fi
+# Vite 7 wants Node.js 20.19 or later (Debian 12's own nodejs is 18).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+    echo "Node.js $(node --version) is too old: the dashboard's build (Vite 7) needs 20.19 or later" >&2
     exit 1
 fi
 node --version
