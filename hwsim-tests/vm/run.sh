@@ -41,8 +41,9 @@
 #
 # Exit code: the scenario's exit code; 126 if it passed but the kernel
 # logged a WARNING, BUG or oops (the guest's dmesg is kept in
-# RESULTS/.odin/dmesg.txt); 124 if the run timed out; 125 if the VM failed
-# before the scenario could report a result.
+# RESULTS/.odin/dmesg.txt); 124 if the run timed out; 130 if QEMU ran in
+# the foreground (ODIN_HWSIM_FOREGROUND=1) and a signal (Ctrl-C) stopped
+# it; 125 if the VM failed before the scenario could report a result.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -203,6 +204,12 @@ if [[ $qemu_rc -eq 124 || $qemu_rc -eq 137 ]]; then
     exit 124
 fi
 if [[ ! -s $RESULTS/.odin/exit-code ]]; then
+    if [[ ${ODIN_HWSIM_FOREGROUND:-0} == 1 ]] && grep -q 'terminating on signal' "$RESULTS/console.log" 2>/dev/null; then
+        # Ctrl-C (or another signal) stopped QEMU in the foreground: the
+        # live demo's way to end.
+        log "QEMU stopped by a signal after ${elapsed}s"
+        exit 130
+    fi
     log "VM ended after ${elapsed}s without a result (QEMU exit code $qemu_rc)"
     exit 125
 fi
