@@ -113,28 +113,8 @@ declare -A PERM
 for r in 0 1 2 3 4 5; do
     PERM[$r]=$(cat "/sys/class/ieee80211/phy$r/macaddress") || fail "no phy$r"
 done
-NAMES=(ap1 ap2 sta1 sta2 nb nbsta)
-XS=(0 10 2 8 5 5)
-YS=(0 0 3 3 10 7)
-{
-    cat <<TOML
-# Written by hwsim-tests/scenarios/channels.sh
-seed = 1
-noise_floor_dbm = -95.0
-tx_power_dbm = 20.0
-
-[path_loss]
-loss_at_1m_db = 40.0
-exponent = 3.0
-
-[loss]
-width_db = 1.0
-TOML
-    for r in 0 1 2 3 4 5; do
-        printf '\n[[radio]]\nname = "%s"\naddr = "%s"\nx = %s.0\ny = %s.0\n' \
-            "${NAMES[r]}" "${PERM[$r]}" "${XS[r]}" "${YS[r]}"
-    done
-} > "$RES/medium.toml"
+medium_toml "ap1=${PERM[0]}@0,0" "ap2=${PERM[1]}@10,0" "sta1=${PERM[2]}@2,3" "sta2=${PERM[3]}@8,3" \
+    "nb=${PERM[4]}@5,10" "nbsta=${PERM[5]}@5,7" > "$RES/medium.toml"
 RUST_LOG=${RUST_LOG:-info} "$BIN/odin-medium" --config "$RES/medium.toml" --control "$CTL" \
     > "$RES/medium.log" 2>&1 &
 PID[medium]=$!; PIDS+=($!)
